@@ -1,0 +1,131 @@
+"""The transaction context the services share: unit of work, account cache, events.
+
+A :class:`Tx` lives for one attempt of one outermost transaction. Services load
+accounts through it (locked for update), emit events through it (numbered per
+account), and it writes the touched accounts back before the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import attrs
+import pendulum
+
+from relationkit.domain.customers import Account
+from relationkit.errors import NotFound
+from relationkit.events import Event
+from relationkit.ids import IdGenerator
+from relationkit.storage.ports import UnitOfWork
+
+__all__ = ["Tx"]
+
+E = TypeVar("E", bound=Event)
+
+
+class Tx:
+    """One attempt of a transaction, as the services see it."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        *,
+        now: pendulum.DateTime,
+        ids: IdGenerator,
+        wants: Callable[[type[Event]], bool],
+    ) -> None:
+        self.uow = uow
+        self.now = now
+        self.ids = ids
+        self._wants = wants
+        self.events: list[Event] = []
+        self._accounts: dict[str, Account] = {}
+        self._dirty: set[str] = set()
+        self._locked: set[str] = set()
+
+    # -- accounts -----------------------------------------------------------
+
+    def account(self, account_id: str, *, lock: bool = True) -> Account:
+        """Return the account as this transaction sees it; lock it for update.
+
+        Raises:
+            NotFound: if there is no such account.
+        """
+        cached = self._accounts.get(account_id)
+        if cached is not None and (account_id in self._locked or not lock):
+            return cached
+        found = self.uow.accounts.get(account_id, for_update=lock)
+        if found is None:
+            raise NotFound("account", account_id)
+        if cached is None:
+            self._accounts[account_id] = found
+        if lock:
+            self._locked.add(account_id)
+        return self._accounts[account_id]
+
+    def accounts(self, account_ids: Sequence[str]) -> dict[str, Account]:
+        """Return and lock several accounts (in id order, to avoid deadlocks)."""
+        wanted = sorted(set(account_ids) - self._locked)
+        if wanted:
+            found = self.uow.accounts.get_many(wanted, for_update=True)
+            missing = [a for a in wanted if a not in found]
+            if missing:
+                raise NotFound("account", missing[0])
+            for account_id, account in found.items():
+                self._accounts.setdefault(account_id, account)
+                self._locked.add(account_id)
+        return {a: self._accounts[a] for a in account_ids}
+
+    def adopt(self, account: Account) -> None:
+        """Cache an account this transaction has just inserted (it is ours alone)."""
+        self._accounts[account.id] = account
+        self._locked.add(account.id)
+
+    def put(self, account: Account) -> None:
+        """Replace the cached account; it is written back before commit."""
+        self._accounts[account.id] = account
+        self._dirty.add(account.id)
+
+    def flush(self) -> None:
+        """Write back every account this transaction changed."""
+        if self._dirty:
+            self.uow.accounts.update_many([self._accounts[a] for a in sorted(self._dirty)])
+            self._dirty.clear()
+
+    # -- events -------------------------------------------------------------
+
+    def emit(self, account_id: str, event_type: type[E], **fields: Any) -> None:
+        """Number an event for ``account_id`` and keep it for after the commit.
+
+        The sequence advances even when no handler listens, so numbers stay
+        gap-free whoever subscribes later; the event object itself is only
+        built when someone wants it.
+        """
+        account = self.account(account_id)
+        sequence = account.version + 1
+        self.put(attrs.evolve(account, version=sequence))
+        if self._wants(event_type):
+            self.events.append(
+                event_type(
+                    event_id=self.ids.new("evt"),
+                    occurred_at=self.now,
+                    aggregate_id=account_id,
+                    sequence=sequence,
+                    **fields,
+                )
+            )
+
+    # -- savepoints ---------------------------------------------------------
+
+    def mark(self) -> tuple[int, dict[str, Account], set[str], set[str]]:
+        """Return what :meth:`restore` needs to undo work done after this point."""
+        return len(self.events), dict(self._accounts), set(self._dirty), set(self._locked)
+
+    def restore(self, mark: tuple[int, dict[str, Account], set[str], set[str]]) -> None:
+        """Forget events and account changes made after ``mark``."""
+        count, accounts, dirty, locked = mark
+        del self.events[count:]
+        # PostgreSQL releases row locks taken inside a rolled-back savepoint,
+        # so accounts loaded after the mark must be loaded (and locked) again.
+        self._accounts, self._dirty, self._locked = accounts, dirty, locked

@@ -1,0 +1,92 @@
+"""Purchases, their line items and refunds."""
+
+from __future__ import annotations
+
+import attrs
+import pendulum
+
+from relationkit import _validate as v
+from relationkit.errors import ValidationError
+from relationkit.money import Money
+
+__all__ = ["LineItem", "Purchase", "Refund"]
+
+
+@attrs.frozen(kw_only=True)
+class LineItem:
+    """One line of an order.
+
+    Args:
+        sku: the product's code.
+        quantity: a positive whole number.
+        unit_price: the price of one unit, in the order's currency.
+        category: optional product category (earning rules may use it).
+    """
+
+    sku: str = attrs.field(converter=lambda value: v.identifier(value, "sku"))
+    quantity: int = attrs.field(converter=lambda value: v.positive_int(value, "quantity"))
+    unit_price: Money = attrs.field()
+    category: str | None = attrs.field(
+        default=None,
+        converter=lambda value: (
+            None if value is None else v.identifier(value, "category", max_length=64)
+        ),
+    )
+
+    @unit_price.validator
+    def _check_price(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, Money):
+            raise ValidationError("unit_price", "must be a Money")
+        if value.minor < 0:
+            raise ValidationError("unit_price", "must not be negative")
+
+    @property
+    def subtotal(self) -> Money:
+        """``unit_price * quantity``."""
+        return self.unit_price * self.quantity
+
+
+@attrs.frozen(kw_only=True)
+class Refund:
+    """Money given back on a purchase, identified by the host's refund id."""
+
+    refund_id: str
+    order_id: str
+    amount: Money
+    occurred_at: pendulum.DateTime
+    reason: str | None = None
+    recorded_at: pendulum.DateTime
+
+
+@attrs.frozen(kw_only=True)
+class Purchase:
+    """An order, recorded once per ``order_id``.
+
+    Attributes:
+        points_used: loyalty points the customer spent to pay for the order.
+        refunds: the refunds recorded so far, oldest first.
+    """
+
+    id: str
+    order_id: str
+    account_id: str
+    customer_id: str
+    occurred_at: pendulum.DateTime
+    total: Money
+    lines: tuple[LineItem, ...] = ()
+    points_used: int = 0
+    recorded_at: pendulum.DateTime
+    refunds: tuple[Refund, ...] = ()
+
+    @property
+    def refunded(self) -> Money:
+        """The total refunded so far."""
+        total = Money.zero(self.total.currency)
+        for refund in self.refunds:
+            total = total + refund.amount
+        return total
+
+    @property
+    def refundable(self) -> Money:
+        """What is left to refund."""
+        return self.total - self.refunded

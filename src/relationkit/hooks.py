@@ -1,0 +1,114 @@
+"""Event hooks: typed handlers run after commit, in registration order."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Literal, TypeVar, overload
+
+from relationkit.errors import HookError
+from relationkit.events import Event
+
+__all__ = ["ErrorPolicy", "Handler", "Hooks"]
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[E], None]
+ErrorPolicy = Literal["raise", "log", "collect"]
+
+_log = logging.getLogger("relationkit.hooks")
+
+
+class Hooks:
+    """The registry of handlers for one kit.
+
+    Handlers run after the transaction that produced an event has committed,
+    in the order they were registered; a handler subscribed to a base class
+    receives its subclasses. A failing handler never undoes committed data.
+
+    Args:
+        error_policy: what to do when handlers fail: ``"raise"`` (default;
+            after every handler ran, raise :class:`~relationkit.errors.HookError`),
+            ``"log"`` (log each failure at ERROR and carry on) or ``"collect"``
+            (keep failures in :attr:`errors` for the host to inspect).
+    """
+
+    def __init__(self, error_policy: ErrorPolicy = "raise") -> None:
+        if error_policy not in ("raise", "log", "collect"):
+            from relationkit.errors import ValidationError
+
+            raise ValidationError("error_policy", "must be 'raise', 'log' or 'collect'")
+        self.error_policy: ErrorPolicy = error_policy
+        self.errors: list[Exception] = []
+        self._handlers: list[tuple[type[Event], Callable[[Event], None]]] = []
+        self._lock = threading.Lock()
+
+    @overload
+    def on(self, event_type: type[E]) -> Callable[[Handler[E]], Handler[E]]: ...
+
+    @overload
+    def on(self, event_type: type[E], handler: Handler[E]) -> Handler[E]: ...
+
+    def on(
+        self, event_type: type[E], handler: Handler[E] | None = None
+    ) -> Handler[E] | Callable[[Handler[E]], Handler[E]]:
+        """Register ``handler`` for ``event_type`` and its subclasses.
+
+        Use as ``kit.hooks.on(PurchaseRecorded, fn)`` or as a decorator
+        ``@kit.hooks.on(PurchaseRecorded)``. Returns the handler unchanged.
+        """
+        if not (isinstance(event_type, type) and issubclass(event_type, Event)):
+            from relationkit.errors import ValidationError
+
+            raise ValidationError("event_type", "must be an event class from relationkit.events")
+
+        def register(fn: Handler[E]) -> Handler[E]:
+            with self._lock:
+                self._handlers.append((event_type, fn))  # type: ignore[arg-type]
+            return fn
+
+        if handler is None:
+            return register
+        return register(handler)
+
+    def off(self, handler: Callable[..., None]) -> None:
+        """Unregister every subscription of ``handler``."""
+        with self._lock:
+            self._handlers = [(t, h) for t, h in self._handlers if h is not handler]
+
+    def wants(self, event_type: type[Event]) -> bool:
+        """Return whether any handler would receive events of ``event_type``."""
+        return any(issubclass(event_type, t) for t, _ in self._handlers)
+
+    def dispatch(self, events: Sequence[Event]) -> None:
+        """Run the handlers for ``events``, in event order then registration order.
+
+        Raises:
+            HookError: with the policy ``"raise"``, after all handlers ran, if
+                any of them failed.
+        """
+        if not events or not self._handlers:
+            return
+        with self._lock:
+            handlers = list(self._handlers)
+        failures: list[Exception] = []
+        for event in events:
+            for event_type, handler in handlers:
+                if isinstance(event, event_type):
+                    try:
+                        handler(event)
+                    except Exception as exc:  # a host handler may raise anything
+                        failures.append(exc)
+                        if self.error_policy == "log":
+                            _log.exception(
+                                "handler %r failed on %s %s",
+                                handler,
+                                type(event).__name__,
+                                event.event_id,
+                            )
+        if not failures:
+            return
+        if self.error_policy == "collect":
+            self.errors.extend(failures)
+        elif self.error_policy == "raise":
+            raise HookError(f"{len(failures)} event handler(s) failed after commit", failures)

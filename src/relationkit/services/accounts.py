@@ -1,0 +1,104 @@
+"""Accounts: B2C (one person) or B2B (a company with contacts and roles)."""
+
+from __future__ import annotations
+
+from relationkit import _validate as v
+from relationkit._tx import Tx
+from relationkit.domain.customers import Account, AccountKind, Customer
+from relationkit.domain.lifecycle import StageChange
+from relationkit.errors import NotFound, ValidationError
+from relationkit.events import AccountCreated, StageChanged
+from relationkit.services._base import Service
+
+__all__ = ["AccountsService"]
+
+
+def coerce_kind(kind: object) -> AccountKind:
+    """Return ``kind`` as an :class:`AccountKind`."""
+    try:
+        return AccountKind(kind)
+    except ValueError:
+        raise ValidationError("kind", "must be AccountKind.B2C or AccountKind.B2B") from None
+
+
+class AccountsService(Service):
+    """``kit.accounts``: create and read accounts and their contacts."""
+
+    def create(self, *, name: str, kind: AccountKind | str = AccountKind.B2B) -> Account:
+        """Create an account in the graph's initial stage.
+
+        Args:
+            name: display name (a company name).
+            kind: ``AccountKind.B2B`` (default) or ``AccountKind.B2C``.
+
+        Raises:
+            ValidationError: on an empty or over-long name or an unknown kind.
+        """
+        clean_name = v.text(name, "name")
+        clean_kind = coerce_kind(kind)
+        return self._kit._write(lambda tx: self._insert(tx, clean_name, clean_kind))
+
+    def _insert(self, tx: Tx, name: str, kind: AccountKind) -> Account:
+        """Insert a new account with its first stage; return it."""
+        initial = self._kit.stages.initial
+        account = Account(
+            id=tx.ids.new("acc"),
+            name=name,
+            kind=kind,
+            stage=initial,
+            stage_since=tx.now,
+            created_at=tx.now,
+            version=0,
+        )
+        tx.uow.accounts.add_many([account])
+        tx.uow.stages.add_many(
+            [StageChange(
+                    account_id=account.id,
+                    from_stage=None,
+                    to_stage=initial,
+                    at=tx.now,
+                    automatic=True,
+                )]
+        )
+        tx.adopt(account)
+        tx.put(account)
+        tx.emit(account.id, AccountCreated, kind=kind.value, name=name)
+        tx.emit(account.id, StageChanged, from_stage=None, to_stage=initial, automatic=True)
+        return tx.account(account.id)
+
+    def get(self, ref: str) -> Account:
+        """Return an account by its id, or the account of a customer id.
+
+        Raises:
+            NotFound: if neither exists.
+        """
+        return self._kit._read(lambda tx: tx.account(self._resolve(tx, ref), lock=False))
+
+    def contacts(self, ref: str) -> list[Customer]:
+        """Return the people of an account with their roles (``customer.role``)."""
+        return self._kit._read(lambda tx: tx.uow.customers.for_account(self._resolve(tx, ref)))
+
+    def _resolve(self, tx: Tx, ref: object) -> str:
+        """Return the account id that ``ref`` (account or customer id) designates.
+
+        Raises:
+            ValidationError: if ``ref`` is not a string.
+            NotFound: if no such account or customer exists.
+        """
+        key = v.identifier(ref, "ref")
+        if key.startswith("cus_"):
+            customer = tx.uow.customers.get(key)
+            if customer is None:
+                raise NotFound("customer", key)
+            return customer.account_id
+        if tx.uow.accounts.get(key) is None:
+            raise NotFound("account", key)
+        return key
+
+    def _customer(self, tx: Tx, customer_id: object, field: str = "customer_id") -> Customer:
+        """Return a customer by id or raise NotFound."""
+        key = v.identifier(customer_id, field)
+        customer = tx.uow.customers.get(key)
+        if customer is None:
+            raise NotFound("customer", key)
+        return customer

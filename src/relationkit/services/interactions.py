@@ -1,0 +1,92 @@
+"""Interactions: logging touch points on any channel."""
+
+from __future__ import annotations
+
+import pendulum
+
+from relationkit import _validate as v
+from relationkit._tx import Tx
+from relationkit.domain.interactions import Channel, Direction, Interaction
+from relationkit.errors import ValidationError
+from relationkit.events import InteractionLogged
+from relationkit.services._base import Service
+
+__all__ = ["InteractionsService"]
+
+
+class InteractionsService(Service):
+    """``kit.interactions``: log and list interactions."""
+
+    def log(
+        self,
+        ref: str,
+        *,
+        channel: Channel | str,
+        direction: Direction | str,
+        occurred_at: pendulum.DateTime | None = None,
+        subject: str | None = None,
+        notes: str | None = None,
+        outcome: str | None = None,
+    ) -> Interaction:
+        """Log an interaction with a customer (or with an account as a whole).
+
+        Args:
+            ref: a customer id, or an account id when no one person is meant.
+            channel: where it happened.
+            direction: inbound, outbound or internal.
+            occurred_at: when (aware); defaults to the kit's clock.
+            subject: a short title (at most 200 characters).
+            notes: free text (at most 10,000 characters).
+            outcome: a short result label (``"resolved"``, ``"no answer"``).
+
+        Raises:
+            ValidationError: on an unknown channel or direction, a naive
+                datetime or over-long text.
+            NotFound: if ``ref`` names nobody.
+        """
+        try:
+            clean_channel = Channel(channel)
+        except ValueError:
+            raise ValidationError("channel", "is not a known Channel") from None
+        try:
+            clean_direction = Direction(direction)
+        except ValueError:
+            raise ValidationError("direction", "is not a known Direction") from None
+        when = v.aware_utc(occurred_at, "occurred_at") if occurred_at is not None else None
+        clean_subject = v.optional_text(subject, "subject", max_length=200)
+        clean_notes = v.optional_text(notes, "notes")
+        clean_outcome = v.optional_text(outcome, "outcome", max_length=100)
+
+        def work(tx: Tx) -> Interaction:
+            key = v.identifier(ref, "ref")
+            customer_id = key if key.startswith("cus_") else None
+            account_id = self._kit.accounts._resolve(tx, key)
+            interaction = Interaction(
+                id=tx.ids.new("int"),
+                account_id=account_id,
+                customer_id=customer_id,
+                channel=clean_channel,
+                direction=clean_direction,
+                occurred_at=when or tx.now,
+                subject=clean_subject,
+                notes=clean_notes,
+                outcome=clean_outcome,
+                recorded_at=tx.now,
+            )
+            tx.uow.interactions.add(interaction)
+            tx.emit(
+                account_id,
+                InteractionLogged,
+                interaction_id=interaction.id,
+                customer_id=customer_id,
+                channel=clean_channel,
+            )
+            return interaction
+
+        return self._kit._write(work)
+
+    def list(self, ref: str) -> list[Interaction]:
+        """Return an account's interactions (a customer id: their account's), oldest first."""
+        return self._kit._read(
+            lambda tx: tx.uow.interactions.for_account(self._kit.accounts._resolve(tx, ref))
+        )

@@ -1,0 +1,120 @@
+"""Lifecycle: an account's stage, its validated moves and its history."""
+
+from __future__ import annotations
+
+import attrs
+
+from relationkit import _validate as v
+from relationkit._tx import Tx
+from relationkit.domain.customers import Account
+from relationkit.domain.lifecycle import StageChange, StageGraph, StageSpan
+from relationkit.errors import InvalidTransition, ValidationError
+from relationkit.events import StageChanged
+from relationkit.services._base import Service
+
+__all__ = ["LifecycleService"]
+
+
+class LifecycleService(Service):
+    """``kit.lifecycle``: stages along the customer journey."""
+
+    @property
+    def graph(self) -> StageGraph:
+        """The stage graph in force."""
+        return self._kit.stages
+
+    def stage(self, ref: str) -> str:
+        """Return the current stage of an account (or of a customer's account)."""
+        return self._kit.accounts.get(ref).stage
+
+    def move(self, ref: str, to_stage: str, *, reason: str | None = None) -> StageChange:
+        """Move an account to another stage, if the graph allows it.
+
+        Raises:
+            ValidationError: if ``to_stage`` is not a stage of the graph.
+            InvalidTransition: if the graph has no move from the current stage.
+            NotFound: if ``ref`` names no account or customer.
+        """
+        target = v.identifier(to_stage, "to_stage", max_length=64)
+        if target not in self.graph.stages:
+            raise ValidationError("to_stage", f"is not a stage; known: {', '.join(self.graph.stages)}")
+        why = v.optional_text(reason, "reason", max_length=500)
+
+        def work(tx: Tx) -> StageChange:
+            account = tx.account(self._kit.accounts._resolve(tx, ref))
+            if not self.graph.allows(account.stage, target):
+                raise InvalidTransition(account.id, account.stage, target)
+            return self._apply(tx, account, target, tx.now, why, automatic=False)
+
+        return self._kit._write(work)
+
+    def _apply(
+        self,
+        tx: Tx,
+        account: Account,
+        target: str,
+        at: object,
+        reason: str | None,
+        *,
+        automatic: bool,
+        store: bool = True,
+    ) -> StageChange:
+        """Apply a move that has been checked; return the change.
+
+        With ``store=False`` the caller inserts the change itself (in bulk).
+        A move never goes back in time: it is dated no earlier than the
+        current stage began (a backfilled 1997 order on an account created
+        today moves it today).
+        """
+        when = max(v.aware_utc(at, "at"), account.stage_since)
+        change = StageChange(
+            account_id=account.id,
+            from_stage=account.stage,
+            to_stage=target,
+            at=when,
+            reason=reason,
+            automatic=automatic,
+        )
+        if store:
+            tx.uow.stages.add_many([change])
+        tx.put(attrs.evolve(account, stage=target, stage_since=when))
+        tx.emit(
+            account.id,
+            StageChanged,
+            from_stage=change.from_stage,
+            to_stage=target,
+            reason=reason,
+            automatic=automatic,
+        )
+        return change
+
+    def history(self, ref: str) -> list[StageChange]:
+        """Return every stage change of an account, oldest first (its first stage included)."""
+        return self._kit._read(
+            lambda tx: tx.uow.stages.for_account(self._kit.accounts._resolve(tx, ref))
+        )
+
+    def spans(self, ref: str) -> list[StageSpan]:
+        """Return the time spent in each stage, oldest first; the last is open."""
+        history = self.history(ref)
+        now = self._kit.clock.now()
+        spans = []
+        for change, following in zip(history, [*history[1:], None], strict=True):
+            left = following.at if following is not None else None
+            spans.append(
+                StageSpan(
+                    stage=change.to_stage,
+                    entered=change.at,
+                    left=left,
+                    duration=(left or max(now, change.at)) - change.at,
+                )
+            )
+        return spans
+
+    def distribution(self) -> dict[str, int]:
+        """Return the number of accounts in each stage, in journey order (zeros included)."""
+        counts = self._kit._read(lambda tx: tx.uow.accounts.count_by_stage())
+        ordered = {stage: counts.get(stage, 0) for stage in self.graph.stages}
+        # Stages no longer in the graph (after a graph change) are still shown.
+        ordered.update({s: n for s, n in counts.items() if s not in ordered})
+        return ordered

@@ -1,0 +1,1 @@
+"""Storage: the port every backend implements, and the backends shipped in-tree."""

@@ -1,0 +1,401 @@
+"""The in-memory backend: the reference implementation of the storage port.
+
+Everything lives in dicts. A write transaction holds one lock for the whole
+store and keeps an undo log, so a rollback (or a failed savepoint) restores
+exactly what was there. Nothing is shared between two ``MemoryStorage``
+objects, and nothing survives the process.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+import attrs
+import pendulum
+
+from relationkit._validate import email_key
+from relationkit.domain.customers import Account, Customer
+from relationkit.domain.interactions import Interaction
+from relationkit.domain.ledger import EntryKind, LedgerEntry
+from relationkit.domain.lifecycle import StageChange
+from relationkit.domain.purchases import Purchase, Refund
+from relationkit.storage.ports import (
+    Capabilities,
+    DuplicateKey,
+    IdempotencyRecord,
+    SpendRow,
+)
+
+__all__ = ["MemoryStorage"]
+
+Undo = Callable[[], None]
+
+
+class _Tables:
+    def __init__(self) -> None:
+        self.accounts: dict[str, Account] = {}
+        self.customers: dict[str, Customer] = {}
+        self.customers_by_email: dict[str, str] = {}
+        self.customers_by_external: dict[str, str] = {}
+        self.customers_by_account: defaultdict[str, list[str]] = defaultdict(list)
+        self.stages: defaultdict[str, list[StageChange]] = defaultdict(list)
+        self.interactions: defaultdict[str, list[Interaction]] = defaultdict(list)
+        self.purchases: dict[str, Purchase] = {}
+        self.purchases_by_account: defaultdict[str, list[str]] = defaultdict(list)
+        self.refunds: dict[str, Refund] = {}
+        self.ledger: defaultdict[str, list[LedgerEntry]] = defaultdict(list)
+        self.idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
+
+
+class _UnitOfWork:
+    def __init__(self, tables: _Tables, write: bool) -> None:
+        self._t = tables
+        self._write = write
+        self._undo: list[Undo] = []
+        self.accounts = _Accounts(self)
+        self.customers = _Customers(self)
+        self.stages = _Stages(self)
+        self.interactions = _Interactions(self)
+        self.purchases = _Purchases(self)
+        self.ledger = _Ledger(self)
+        self.idempotency = _Idempotency(self)
+
+    def _log(self, undo: Undo) -> None:
+        if not self._write:
+            from relationkit.errors import StorageError
+
+            raise StorageError("write attempted in a read-only transaction")
+        self._undo.append(undo)
+
+    def rollback_to(self, mark: int) -> None:
+        while len(self._undo) > mark:
+            self._undo.pop()()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        mark = len(self._undo)
+        try:
+            yield
+        except BaseException:
+            self.rollback_to(mark)
+            raise
+
+
+def _set(d: dict[str, object] | dict[tuple[str, str], object], key: object, uow: _UnitOfWork) -> None:
+    """Log the undo of an assignment to ``d[key]`` (before it happens)."""
+    if key in d:
+        old = d[key]  # type: ignore[index]
+        uow._log(lambda: d.__setitem__(key, old))  # type: ignore[index,assignment]
+    else:
+        uow._log(lambda: d.pop(key, None))  # type: ignore[arg-type]
+
+
+def _append(lst: list[object], uow: _UnitOfWork) -> None:
+    """Log the undo of an append to ``lst`` (before it happens)."""
+    size = len(lst)
+    uow._log(lambda: lst.__delitem__(slice(size, None)))
+
+
+class _Accounts:
+    def __init__(self, uow: _UnitOfWork) -> None:
+        self._u = uow
+        self._t = uow._t
+
+    def add_many(self, accounts: Sequence[Account]) -> None:
+        for account in accounts:
+            if account.id in self._t.accounts:
+                raise DuplicateKey("account_id")
+            _set(self._t.accounts, account.id, self._u)  # type: ignore[arg-type]
+            self._t.accounts[account.id] = account
+
+    def get(self, account_id: str, *, for_update: bool = False) -> Account | None:
+        return self._t.accounts.get(account_id)
+
+    def get_many(
+        self, account_ids: Sequence[str], *, for_update: bool = False
+    ) -> dict[str, Account]:
+        found = (self._t.accounts.get(i) for i in account_ids)
+        return {a.id: a for a in found if a is not None}
+
+    def update_many(self, accounts: Sequence[Account]) -> None:
+        for account in accounts:
+            _set(self._t.accounts, account.id, self._u)  # type: ignore[arg-type]
+            self._t.accounts[account.id] = account
+
+    def ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
+        keys = sorted(self._t.accounts)
+        start = bisect.bisect_right(keys, after) if after is not None else 0
+        return keys[start : start + limit]
+
+    def count_by_stage(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for account in self._t.accounts.values():
+            counts[account.stage] = counts.get(account.stage, 0) + 1
+        return counts
+
+
+class _Customers:
+    def __init__(self, uow: _UnitOfWork) -> None:
+        self._u = uow
+        self._t = uow._t
+
+    def _index(self, customer: Customer, old: Customer | None) -> None:
+        t, u = self._t, self._u
+        old_email = email_key(old.email) if old and old.email else None
+        new_email = email_key(customer.email) if customer.email else None
+        if new_email != old_email:
+            if new_email is not None:
+                owner = t.customers_by_email.get(new_email)
+                if owner is not None and owner != customer.id:
+                    raise DuplicateKey("email")
+            if old_email is not None:
+                _set(t.customers_by_email, old_email, u)  # type: ignore[arg-type]
+                del t.customers_by_email[old_email]
+            if new_email is not None:
+                _set(t.customers_by_email, new_email, u)  # type: ignore[arg-type]
+                t.customers_by_email[new_email] = customer.id
+        old_ext = old.external_id if old else None
+        if customer.external_id != old_ext:
+            if customer.external_id is not None:
+                owner = t.customers_by_external.get(customer.external_id)
+                if owner is not None and owner != customer.id:
+                    raise DuplicateKey("external_id")
+            if old_ext is not None:
+                _set(t.customers_by_external, old_ext, u)  # type: ignore[arg-type]
+                del t.customers_by_external[old_ext]
+            if customer.external_id is not None:
+                _set(t.customers_by_external, customer.external_id, u)  # type: ignore[arg-type]
+                t.customers_by_external[customer.external_id] = customer.id
+
+    def add_many(self, customers: Sequence[Customer]) -> None:
+        for customer in customers:
+            if customer.id in self._t.customers:
+                raise DuplicateKey("customer_id")
+            if customer.account_id not in self._t.accounts:
+                raise DuplicateKey("account_id")  # a dangling reference, like a foreign key
+            self._index(customer, None)
+            _set(self._t.customers, customer.id, self._u)  # type: ignore[arg-type]
+            self._t.customers[customer.id] = customer
+            members = self._t.customers_by_account[customer.account_id]
+            _append(members, self._u)  # type: ignore[arg-type]
+            members.append(customer.id)
+
+    def get(self, customer_id: str) -> Customer | None:
+        return self._t.customers.get(customer_id)
+
+    def get_many(self, customer_ids: Sequence[str]) -> dict[str, Customer]:
+        found = (self._t.customers.get(c) for c in customer_ids)
+        return {c.id: c for c in found if c is not None}
+
+    def by_email(self, email_key: str) -> Customer | None:
+        found = self._t.customers_by_email.get(email_key)
+        return self._t.customers[found] if found else None
+
+    def by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Customer]:
+        out: dict[str, Customer] = {}
+        for ext in external_ids:
+            found = self._t.customers_by_external.get(ext)
+            if found is not None:
+                out[ext] = self._t.customers[found]
+        return out
+
+    def update(self, customer: Customer) -> None:
+        old = self._t.customers[customer.id]
+        self._index(customer, old)
+        _set(self._t.customers, customer.id, self._u)  # type: ignore[arg-type]
+        self._t.customers[customer.id] = customer
+
+    def for_account(self, account_id: str) -> list[Customer]:
+        return [self._t.customers[c] for c in self._t.customers_by_account.get(account_id, [])]
+
+    def count(self) -> int:
+        return len(self._t.customers)
+
+
+class _Stages:
+    def __init__(self, uow: _UnitOfWork) -> None:
+        self._u = uow
+        self._t = uow._t
+
+    def add_many(self, changes: Sequence[StageChange]) -> None:
+        for change in changes:
+            history = self._t.stages[change.account_id]
+            _append(history, self._u)  # type: ignore[arg-type]
+            history.append(change)
+
+    def for_account(self, account_id: str) -> list[StageChange]:
+        return list(self._t.stages.get(account_id, []))
+
+
+class _Interactions:
+    def __init__(self, uow: _UnitOfWork) -> None:
+        self._u = uow
+        self._t = uow._t
+
+    def add(self, interaction: Interaction) -> None:
+        items = self._t.interactions[interaction.account_id]
+        _append(items, self._u)  # type: ignore[arg-type]
+        items.append(interaction)
+
+    def for_account(self, account_id: str) -> list[Interaction]:
+        items = self._t.interactions.get(account_id, [])
+        return sorted(items, key=lambda i: (i.occurred_at, i.id))
+
+
+class _Purchases:
+    def __init__(self, uow: _UnitOfWork) -> None:
+        self._u = uow
+        self._t = uow._t
+
+    def add_many(self, purchases: Sequence[Purchase]) -> None:
+        for purchase in purchases:
+            if purchase.order_id in self._t.purchases:
+                raise DuplicateKey("order_id")
+            _set(self._t.purchases, purchase.order_id, self._u)  # type: ignore[arg-type]
+            self._t.purchases[purchase.order_id] = attrs.evolve(purchase, refunds=())
+            owned = self._t.purchases_by_account[purchase.account_id]
+            _append(owned, self._u)  # type: ignore[arg-type]
+            owned.append(purchase.order_id)
+
+    def get_many(self, order_ids: Sequence[str]) -> dict[str, Purchase]:
+        found = (self._t.purchases.get(o) for o in order_ids)
+        return {p.order_id: p for p in found if p is not None}
+
+    def add_refund(self, refund: Refund) -> None:
+        if refund.refund_id in self._t.refunds:
+            raise DuplicateKey("refund_id")
+        purchase = self._t.purchases[refund.order_id]
+        _set(self._t.refunds, refund.refund_id, self._u)  # type: ignore[arg-type]
+        self._t.refunds[refund.refund_id] = refund
+        _set(self._t.purchases, refund.order_id, self._u)  # type: ignore[arg-type]
+        self._t.purchases[refund.order_id] = attrs.evolve(
+            purchase, refunds=(*purchase.refunds, refund)
+        )
+
+    def get_refund(self, refund_id: str) -> Refund | None:
+        return self._t.refunds.get(refund_id)
+
+    def for_account(self, account_id: str) -> list[Purchase]:
+        found = [self._t.purchases[o] for o in self._t.purchases_by_account.get(account_id, [])]
+        return sorted(found, key=lambda p: (p.occurred_at, p.id))
+
+    def spend(self, *, currency: str, limit: int) -> list[SpendRow]:
+        totals: dict[str, list[int]] = {}
+        for purchase in self._t.purchases.values():
+            if purchase.total.currency != currency:
+                continue
+            row = totals.setdefault(purchase.account_id, [0, 0])
+            row[0] += purchase.total.minor - sum(r.amount.minor for r in purchase.refunds)
+            row[1] += 1
+        rows = [
+            SpendRow(account_id=a, currency=currency, net_minor=net, orders=n)
+            for a, (net, n) in totals.items()
+        ]
+        rows.sort(key=lambda r: (-r.net_minor, r.account_id))
+        return rows[:limit]
+
+    def count(self) -> int:
+        return len(self._t.purchases)
+
+
+class _Ledger:
+    def __init__(self, uow: _UnitOfWork) -> None:
+        self._u = uow
+        self._t = uow._t
+
+    def add_many(self, entries: Sequence[LedgerEntry]) -> None:
+        for entry in entries:
+            items = self._t.ledger[entry.account_id]
+            _append(items, self._u)  # type: ignore[arg-type]
+            items.append(entry)
+
+    def for_account(self, account_id: str) -> list[LedgerEntry]:
+        return sorted(self._t.ledger.get(account_id, []), key=lambda e: e.id)
+
+    def due_accounts(self, as_of: pendulum.DateTime, *, limit: int = 1000) -> list[str]:
+        due = []
+        for account_id in sorted(self._t.ledger):
+            if _has_due(self._t.ledger[account_id], as_of):
+                due.append(account_id)
+                if len(due) >= limit:
+                    break
+        return due
+
+    def account_ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
+        keys = sorted(k for k, v in self._t.ledger.items() if v)
+        start = bisect.bisect_right(keys, after) if after is not None else 0
+        return keys[start : start + limit]
+
+
+def _has_due(entries: Sequence[LedgerEntry], as_of: pendulum.DateTime) -> bool:
+    settled = {e.lot_id for e in entries if e.kind in (EntryKind.ACTIVATE, EntryKind.VOID)}
+    settled |= {
+        a.lot_id for e in entries if e.kind is EntryKind.EXPIRE for a in e.allocations
+    }
+    for e in entries:
+        if e.kind is EntryKind.PENDING and e.available_at is not None:
+            if e.available_at <= as_of and e.id not in settled:
+                return True
+        elif e.points > 0 and e.expires_at is not None and e.expires_at <= as_of:
+            if e.lot_id not in settled:
+                return True
+    return False
+
+
+class _Idempotency:
+    def __init__(self, uow: _UnitOfWork) -> None:
+        self._u = uow
+        self._t = uow._t
+
+    def get(self, scope: str, key: str) -> IdempotencyRecord | None:
+        return self._t.idempotency.get((scope, key))
+
+    def add(self, record: IdempotencyRecord) -> None:
+        slot = (record.scope, record.key)
+        if slot in self._t.idempotency:
+            raise DuplicateKey("idempotency_key")
+        _set(self._t.idempotency, slot, self._u)  # type: ignore[arg-type]
+        self._t.idempotency[slot] = record
+
+
+class MemoryStorage:
+    """The in-memory reference backend (the default of ``rk.open()``).
+
+    Thread-safe: every transaction holds the store's lock, so writers are
+    serialised and readers see committed data only.
+    """
+
+    capabilities = Capabilities(
+        row_locks=False, multi_process=False, aggregate_pushdown=False, savepoints=True
+    )
+
+    def __init__(self) -> None:
+        self._tables = _Tables()
+        self._lock = threading.RLock()
+        self._closed = False
+
+    @contextmanager
+    def transaction(self, *, write: bool) -> Iterator[_UnitOfWork]:
+        """Open a transaction; roll back through the undo log on error."""
+        with self._lock:
+            if self._closed:
+                from relationkit.errors import StorageError
+
+                raise StorageError("the memory store is closed")
+            uow = _UnitOfWork(self._tables, write)
+            try:
+                yield uow
+            except BaseException:
+                uow.rollback_to(0)
+                raise
+
+    def close(self) -> None:
+        """Mark the store closed; later transactions raise StorageError."""
+        self._closed = True
+
+    def __repr__(self) -> str:
+        return "MemoryStorage()"
