@@ -21,11 +21,13 @@ from relationkit.domain.customers import Account, AccountKind, Customer
 from relationkit.domain.interactions import Channel, Direction, Interaction
 from relationkit.domain.ledger import Allocation, EntryKind, LedgerEntry
 from relationkit.domain.lifecycle import DEFAULT_STAGE_GRAPH, StageChange, StageGraph, StageSpan
+from relationkit.domain.loyalty import Expiry, LoyaltyProgram, Tier
 from relationkit.domain.purchases import LineItem, Purchase, Refund
 from relationkit.hooks import ErrorPolicy, Hooks
 from relationkit.ids import IdGenerator, UlidGenerator
 from relationkit.kit import RelationKit, TimelineEntry
 from relationkit.money import Money
+from relationkit.services.loyalty import DueResult, LoyaltySummary, VerifyReport
 from relationkit.services.purchases import BulkResult
 from relationkit.storage.memory import MemoryStorage
 from relationkit.storage.ports import Capabilities, Storage
@@ -44,14 +46,18 @@ __all__ = [
     "Clock",
     "Customer",
     "Direction",
+    "DueResult",
     "EntryKind",
     "ErrorPolicy",
+    "Expiry",
     "FrozenClock",
     "Hooks",
     "IdGenerator",
     "Interaction",
     "LedgerEntry",
     "LineItem",
+    "LoyaltyProgram",
+    "LoyaltySummary",
     "MemoryStorage",
     "Money",
     "Purchase",
@@ -62,8 +68,10 @@ __all__ = [
     "StageSpan",
     "Storage",
     "SystemClock",
+    "Tier",
     "TimelineEntry",
     "UlidGenerator",
+    "VerifyReport",
     "__version__",
     "errors",
     "events",
@@ -73,7 +81,7 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-def open(  # noqa: A001 - mirrors the builtin on purpose: rk.open(url)
+def open(
     url: str | None = None,
     *,
     engine: Engine | Connection | None = None,
@@ -121,9 +129,15 @@ def open(  # noqa: A001 - mirrors the builtin on purpose: rk.open(url)
     from relationkit.errors import ValidationError
 
     loyalty = options.pop("loyalty", None)
-    given = [name for name, value in (("url", url), ("engine", engine), ("storage", storage)) if value is not None]
+    given = [
+        name
+        for name, value in (("url", url), ("engine", engine), ("storage", storage))
+        if value is not None
+    ]
     if len(given) > 1:
-        raise ValidationError(given[1], f"give only one of url, engine and storage (got {', '.join(given)})")
+        raise ValidationError(
+            given[1], f"give only one of url, engine and storage (got {', '.join(given)})"
+        )
     owns = True
     if storage is not None:
         if options or metadata is not None:

@@ -22,8 +22,8 @@ _THREE = "BHD IQD JOD KWD LYD OMR TND"
 _FOUR = "CLF UYW"
 
 MINOR_UNITS: dict[str, int] = {
-    **{code: 2 for code in _TWO.split()},
-    **{code: 0 for code in _ZERO.split()},
-    **{code: 3 for code in _THREE.split()},
-    **{code: 4 for code in _FOUR.split()},
+    **dict.fromkeys(_TWO.split(), 2),
+    **dict.fromkeys(_ZERO.split(), 0),
+    **dict.fromkeys(_THREE.split(), 3),
+    **dict.fromkeys(_FOUR.split(), 4),
 }

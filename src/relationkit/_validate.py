@@ -18,8 +18,8 @@ from relationkit.errors import ValidationError
 __all__ = [
     "MAX_ID",
     "MAX_TEXT",
-    "aware_utc",
     "attributes",
+    "aware_utc",
     "email",
     "identifier",
     "optional_text",

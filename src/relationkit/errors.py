@@ -110,13 +110,13 @@ class InsufficientPoints(RelationKitError):
         )
 
 
-class HookError(RelationKitError, ExceptionGroup[Exception]):  # type: ignore[misc]
+class HookError(RelationKitError, ExceptionGroup[Exception]):
     """One or more event handlers failed; the data they reacted to is committed."""
 
     def __new__(cls, message: str, errors: Sequence[Exception]) -> HookError:
         return super().__new__(cls, message, errors)
 
-    def derive(self, excs: Sequence[Exception]) -> HookError:
+    def derive(self, excs: Sequence[Exception]) -> HookError:  # type: ignore[override]
         return HookError(self.message, excs)
 
 

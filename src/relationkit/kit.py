@@ -13,6 +13,7 @@ from typing import TypeVar
 import attrs
 import pendulum
 
+from relationkit._tx import Tx
 from relationkit.clock import Clock, SystemClock
 from relationkit.domain.lifecycle import DEFAULT_STAGE_GRAPH, StageGraph
 from relationkit.errors import StorageError, ValidationError
@@ -20,7 +21,6 @@ from relationkit.events import Event
 from relationkit.hooks import ErrorPolicy, Hooks
 from relationkit.ids import IdGenerator, UlidGenerator
 from relationkit.storage.ports import DuplicateKey, Storage, TransientStorageError
-from relationkit._tx import Tx
 
 __all__ = ["RelationKit"]
 

@@ -20,7 +20,7 @@ def _currency(code: object) -> str:
 
 
 def _amount(value: object, currency: str) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise ValidationError("amount", "must be a Decimal, str or int, not a float")
     if isinstance(value, Decimal):
         number = value
@@ -66,7 +66,7 @@ class Money:
 
     def __init__(self, amount: Decimal | str | int, currency: str) -> None:
         code = _currency(currency)
-        self.__attrs_init__(amount=_amount(amount, code), currency=code)  # type: ignore[attr-defined]
+        self.__attrs_init__(amount=_amount(amount, code), currency=code)
 
     @classmethod
     def from_minor(cls, minor: int, currency: str) -> Money:

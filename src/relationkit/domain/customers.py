@@ -29,6 +29,7 @@ class Account:
         stage: current lifecycle stage.
         stage_since: when the current stage was entered.
         version: the sequence number of the account's last event.
+        tier: the loyalty tier the account holds (None: none, or no program).
     """
 
     id: str
@@ -38,6 +39,7 @@ class Account:
     stage_since: pendulum.DateTime
     created_at: pendulum.DateTime
     version: int = 0
+    tier: str | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -37,6 +37,18 @@ class StageSpan:
     duration: pendulum.Duration
 
 
+def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _str_set(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
+def _pairs(value: Iterable[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+    return frozenset((src, dst) for src, dst in value)
+
+
 def _check_graph(instance: StageGraph, _attribute: object, _value: object) -> None:
     known = set(instance.stages)
     if len(known) != len(instance.stages):
@@ -67,12 +79,12 @@ class StageGraph:
             to ``on_purchase`` (the way back from at-risk or churned).
     """
 
-    stages: tuple[str, ...] = attrs.field(converter=tuple)
-    transitions: frozenset[tuple[str, str]] = attrs.field(converter=frozenset)
+    stages: tuple[str, ...] = attrs.field(converter=_str_tuple)
+    transitions: frozenset[tuple[str, str]] = attrs.field(converter=_pairs)
     initial: str
     on_purchase: str | None = None
     reactivate_from: frozenset[str] = attrs.field(
-        converter=frozenset, factory=frozenset, validator=_check_graph
+        converter=_str_set, factory=frozenset, validator=_check_graph
     )
 
     @classmethod

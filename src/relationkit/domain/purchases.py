@@ -12,6 +12,18 @@ from relationkit.money import Money
 __all__ = ["LineItem", "Purchase", "Refund"]
 
 
+def _sku(value: object) -> str:
+    return v.identifier(value, "sku")
+
+
+def _quantity(value: object) -> int:
+    return v.positive_int(value, "quantity")
+
+
+def _category(value: object) -> str | None:
+    return None if value is None else v.identifier(value, "category", max_length=64)
+
+
 @attrs.frozen(kw_only=True)
 class LineItem:
     """One line of an order.
@@ -23,15 +35,10 @@ class LineItem:
         category: optional product category (earning rules may use it).
     """
 
-    sku: str = attrs.field(converter=lambda value: v.identifier(value, "sku"))
-    quantity: int = attrs.field(converter=lambda value: v.positive_int(value, "quantity"))
+    sku: str = attrs.field(converter=_sku)
+    quantity: int = attrs.field(converter=_quantity)
     unit_price: Money = attrs.field()
-    category: str | None = attrs.field(
-        default=None,
-        converter=lambda value: (
-            None if value is None else v.identifier(value, "category", max_length=64)
-        ),
-    )
+    category: str | None = attrs.field(default=None, converter=_category)
 
     @unit_price.validator
     def _check_price(self, _attribute: object, value: object) -> None:

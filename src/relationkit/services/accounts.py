@@ -16,7 +16,7 @@ __all__ = ["AccountsService"]
 def coerce_kind(kind: object) -> AccountKind:
     """Return ``kind`` as an :class:`AccountKind`."""
     try:
-        return AccountKind(kind)
+        return AccountKind(str(kind)) if not isinstance(kind, AccountKind) else kind
     except ValueError:
         raise ValidationError("kind", "must be AccountKind.B2C or AccountKind.B2B") from None
 
@@ -52,13 +52,15 @@ class AccountsService(Service):
         )
         tx.uow.accounts.add_many([account])
         tx.uow.stages.add_many(
-            [StageChange(
+            [
+                StageChange(
                     account_id=account.id,
                     from_stage=None,
                     to_stage=initial,
                     at=tx.now,
                     automatic=True,
-                )]
+                )
+            ]
         )
         tx.adopt(account)
         tx.put(account)

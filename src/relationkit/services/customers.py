@@ -256,10 +256,10 @@ class CustomersService(Service):
         self,
         customer_id: str,
         *,
-        email: str | None | _Unset = UNSET,
-        name: str | None | _Unset = UNSET,
-        external_id: str | None | _Unset = UNSET,
-        role: str | None | _Unset = UNSET,
+        email: str | _Unset | None = UNSET,
+        name: str | _Unset | None = UNSET,
+        external_id: str | _Unset | None = UNSET,
+        role: str | _Unset | None = UNSET,
         attributes: Mapping[str, Any] | _Unset = UNSET,
     ) -> Customer:
         """Change some fields of a customer; ``None`` clears an optional field.
@@ -355,4 +355,3 @@ class CustomersService(Service):
         if account_id is not None and account_id != existing.account_id:
             raise Conflict(f"customer {existing.id} belongs to another account")
         return self._update(tx, existing.id, changes)
-

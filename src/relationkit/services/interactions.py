@@ -85,7 +85,7 @@ class InteractionsService(Service):
 
         return self._kit._write(work)
 
-    def list(self, ref: str) -> list[Interaction]:
+    def history(self, ref: str) -> list[Interaction]:
         """Return an account's interactions (a customer id: their account's), oldest first."""
         return self._kit._read(
             lambda tx: tx.uow.interactions.for_account(self._kit.accounts._resolve(tx, ref))

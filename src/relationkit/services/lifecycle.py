@@ -37,7 +37,9 @@ class LifecycleService(Service):
         """
         target = v.identifier(to_stage, "to_stage", max_length=64)
         if target not in self.graph.stages:
-            raise ValidationError("to_stage", f"is not a stage; known: {', '.join(self.graph.stages)}")
+            raise ValidationError(
+                "to_stage", f"is not a stage; known: {', '.join(self.graph.stages)}"
+            )
         why = v.optional_text(reason, "reason", max_length=500)
 
         def work(tx: Tx) -> StageChange:

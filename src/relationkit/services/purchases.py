@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -17,7 +18,7 @@ from relationkit.errors import IdempotencyConflict, NotFound, ValidationError
 from relationkit.events import PurchaseRecorded, PurchaseRefunded
 from relationkit.money import Money
 from relationkit.services._base import Service
-from relationkit.services.customers import _fields, _Fields
+from relationkit.services.customers import _Fields, _fields
 from relationkit.storage.ports import SpendRow
 
 __all__ = ["BulkResult", "PurchasesService"]
@@ -70,6 +71,11 @@ class _Draft:
     total: Money
     lines: tuple[LineItem, ...]
     points_used: int
+
+    @property
+    def external_id(self) -> str | None:
+        """The customer's external id when the row names the customer that way."""
+        return self.person.external_id if self.person is not None else None
 
     def differences(self, stored: Purchase, customer_id: str) -> list[str]:
         """Return the names of the fields where ``stored`` differs from this request."""
@@ -126,7 +132,8 @@ def _draft(
     for i, line in enumerate(clean_lines):
         if line.unit_price.currency != total.currency:
             raise ValidationError(
-                f"{prefix}lines[{i}].unit_price", f"must be in the order's currency {total.currency}"
+                f"{prefix}lines[{i}].unit_price",
+                f"must be in the order's currency {total.currency}",
             )
     if isinstance(points_used, bool) or not isinstance(points_used, int) or points_used < 0:
         raise ValidationError(f"{prefix}points_used", "must be a non-negative integer")
@@ -261,7 +268,7 @@ class PurchasesService(Service):
                 return result
             drafts = [_row_draft(row, start + i) for i, row in enumerate(chunk)]
             start += len(chunk)
-            batch = self._kit._write(lambda tx: self._record_counted(tx, drafts))
+            batch = self._kit._write(functools.partial(self._record_counted, drafts=drafts))
             result = result + batch
             if on_batch is not None:
                 on_batch(batch)
@@ -273,53 +280,54 @@ class PurchasesService(Service):
             recorded=recorded, unchanged=len(outcome) - recorded, customers_created=created
         )
 
-    def _customers(self, tx: Tx, drafts: Sequence[_Draft]) -> tuple[list[str], int]:
-        """Return each draft's customer id, creating external customers as needed."""
+    def _customers(self, tx: Tx, drafts: Sequence[_Draft]) -> tuple[list[Customer], int]:
+        """Return each draft's customer, creating external customers as needed.
+
+        Returns:
+            The customers, one per draft, and how many were created.
+        """
         by_id = tx.uow.customers.get_many(
             sorted({d.customer_id for d in drafts if d.customer_id is not None})
         )
-        externals = sorted({d.person.external_id for d in drafts if d.person is not None})  # type: ignore[misc]
+        externals = sorted({d.external_id for d in drafts if d.external_id is not None})
         found: dict[str, Customer] = (
             tx.uow.customers.by_external_ids(externals) if externals else {}
         )
         wanted: dict[str, _Fields] = {}
         for d in drafts:
-            if d.person is not None and d.person.external_id not in found:
-                wanted.setdefault(d.person.external_id, d.person)  # type: ignore[arg-type]
+            if d.person is not None and d.external_id is not None and d.external_id not in found:
+                wanted.setdefault(d.external_id, d.person)
         created = self._kit.customers._create_b2c_many(tx, list(wanted.values()))
-        found.update({c.external_id: c for c in created})  # type: ignore[misc]
-        ids = []
+        found.update({c.external_id: c for c in created if c.external_id is not None})
+        customers = []
         for d in drafts:
             if d.customer_id is not None:
                 if d.customer_id not in by_id:
                     raise NotFound("customer", d.customer_id)
-                ids.append(d.customer_id)
-            else:
-                assert d.person is not None and d.person.external_id is not None
-                customer = found[d.person.external_id]
-                if d.person.external_id not in wanted:
+                customers.append(by_id[d.customer_id])
+            elif d.person is not None and d.external_id is not None:
+                customer = found[d.external_id]
+                if d.external_id not in wanted:
                     customer = self._kit.customers._refresh(tx, customer, d.person)
-                ids.append(customer.id)
-        return ids, len(created)
+                    found[d.external_id] = customer
+                customers.append(customer)
+        return customers, len(created)
 
-    def _record(
-        self, tx: Tx, drafts: Sequence[_Draft]
-    ) -> tuple[list[tuple[Purchase, bool]], int]:
+    def _record(self, tx: Tx, drafts: Sequence[_Draft]) -> tuple[list[tuple[Purchase, bool]], int]:
         """Record drafts in ``tx``.
 
         Returns:
             Each stored purchase with whether it is new, and the number of
             customers created on the way.
         """
-        customer_ids, created = self._customers(tx, drafts)
+        customers, created = self._customers(tx, drafts)
         stored = tx.uow.purchases.get_many(sorted({d.order_id for d in drafts}))
-        customers = tx.uow.customers.get_many(sorted(set(customer_ids)))
         fresh: dict[str, Purchase] = {}
         outcome: list[tuple[Purchase, bool]] = []
-        for draft, customer_id in zip(drafts, customer_ids, strict=True):
+        for draft, customer in zip(drafts, customers, strict=True):
             existing = stored.get(draft.order_id) or fresh.get(draft.order_id)
             if existing is not None:
-                differing = draft.differences(existing, customer_id)
+                differing = draft.differences(existing, customer.id)
                 if differing:
                     raise IdempotencyConflict(draft.order_id, differing, what="order")
                 outcome.append((existing, False))
@@ -327,8 +335,8 @@ class PurchasesService(Service):
             purchase = Purchase(
                 id=tx.ids.new("pur"),
                 order_id=draft.order_id,
-                account_id=customers[customer_id].account_id,
-                customer_id=customer_id,
+                account_id=customer.account_id,
+                customer_id=customer.id,
                 occurred_at=draft.occurred_at,
                 total=draft.total,
                 lines=draft.lines,
@@ -359,7 +367,12 @@ class PurchasesService(Service):
             if target is not None:
                 changes.append(
                     lifecycle._apply(
-                        tx, account, target, purchase.occurred_at, "purchase", automatic=True,
+                        tx,
+                        account,
+                        target,
+                        purchase.occurred_at,
+                        "purchase",
+                        automatic=True,
                         store=False,
                     )
                 )
@@ -424,7 +437,9 @@ class PurchasesService(Service):
             # Read again under the account lock: a concurrent refund may have landed.
             purchase = tx.uow.purchases.get_many([clean_order])[clean_order]
             if amount.currency != purchase.total.currency:
-                raise ValidationError("amount", f"must be in the order's currency {purchase.total.currency}")
+                raise ValidationError(
+                    "amount", f"must be in the order's currency {purchase.total.currency}"
+                )
             if amount > purchase.refundable:
                 raise ValidationError(
                     "amount", f"exceeds what is left to refund on order {clean_order}"
@@ -462,7 +477,7 @@ class PurchasesService(Service):
             raise NotFound("purchase", key)
         return found[key]
 
-    def list(self, ref: str) -> list[Purchase]:
+    def history(self, ref: str) -> list[Purchase]:
         """Return an account's purchases (a customer id: their account's), oldest first."""
         return self._kit._read(
             lambda tx: tx.uow.purchases.for_account(self._kit.accounts._resolve(tx, ref))

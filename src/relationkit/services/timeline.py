@@ -58,7 +58,9 @@ def build_timeline(tx: Tx, account_id: str) -> list[TimelineEntry]:
                     at=refund.occurred_at,
                     kind="refund",
                     ref=refund.refund_id,
-                    summary=f"refund {refund.refund_id} on order {purchase.order_id}: {refund.amount}",
+                    summary=(
+                        f"refund {refund.refund_id} on order {purchase.order_id}: {refund.amount}"
+                    ),
                     customer_id=purchase.customer_id,
                 )
             )

@@ -13,6 +13,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TypeVar
 
 import attrs
 import pendulum
@@ -85,16 +86,20 @@ class _UnitOfWork:
             raise
 
 
-def _set(d: dict[str, object] | dict[tuple[str, str], object], key: object, uow: _UnitOfWork) -> None:
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _set(d: dict[K, V], key: K, uow: _UnitOfWork) -> None:
     """Log the undo of an assignment to ``d[key]`` (before it happens)."""
     if key in d:
-        old = d[key]  # type: ignore[index]
-        uow._log(lambda: d.__setitem__(key, old))  # type: ignore[index,assignment]
+        old = d[key]
+        uow._log(lambda: d.__setitem__(key, old))
     else:
-        uow._log(lambda: d.pop(key, None))  # type: ignore[arg-type]
+        uow._log(lambda: d.__delitem__(key))
 
 
-def _append(lst: list[object], uow: _UnitOfWork) -> None:
+def _append(lst: list[V], uow: _UnitOfWork) -> None:
     """Log the undo of an append to ``lst`` (before it happens)."""
     size = len(lst)
     uow._log(lambda: lst.__delitem__(slice(size, None)))
@@ -109,7 +114,7 @@ class _Accounts:
         for account in accounts:
             if account.id in self._t.accounts:
                 raise DuplicateKey("account_id")
-            _set(self._t.accounts, account.id, self._u)  # type: ignore[arg-type]
+            _set(self._t.accounts, account.id, self._u)
             self._t.accounts[account.id] = account
 
     def get(self, account_id: str, *, for_update: bool = False) -> Account | None:
@@ -123,7 +128,7 @@ class _Accounts:
 
     def update_many(self, accounts: Sequence[Account]) -> None:
         for account in accounts:
-            _set(self._t.accounts, account.id, self._u)  # type: ignore[arg-type]
+            _set(self._t.accounts, account.id, self._u)
             self._t.accounts[account.id] = account
 
     def ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
@@ -153,10 +158,10 @@ class _Customers:
                 if owner is not None and owner != customer.id:
                     raise DuplicateKey("email")
             if old_email is not None:
-                _set(t.customers_by_email, old_email, u)  # type: ignore[arg-type]
+                _set(t.customers_by_email, old_email, u)
                 del t.customers_by_email[old_email]
             if new_email is not None:
-                _set(t.customers_by_email, new_email, u)  # type: ignore[arg-type]
+                _set(t.customers_by_email, new_email, u)
                 t.customers_by_email[new_email] = customer.id
         old_ext = old.external_id if old else None
         if customer.external_id != old_ext:
@@ -165,10 +170,10 @@ class _Customers:
                 if owner is not None and owner != customer.id:
                     raise DuplicateKey("external_id")
             if old_ext is not None:
-                _set(t.customers_by_external, old_ext, u)  # type: ignore[arg-type]
+                _set(t.customers_by_external, old_ext, u)
                 del t.customers_by_external[old_ext]
             if customer.external_id is not None:
-                _set(t.customers_by_external, customer.external_id, u)  # type: ignore[arg-type]
+                _set(t.customers_by_external, customer.external_id, u)
                 t.customers_by_external[customer.external_id] = customer.id
 
     def add_many(self, customers: Sequence[Customer]) -> None:
@@ -178,10 +183,10 @@ class _Customers:
             if customer.account_id not in self._t.accounts:
                 raise DuplicateKey("account_id")  # a dangling reference, like a foreign key
             self._index(customer, None)
-            _set(self._t.customers, customer.id, self._u)  # type: ignore[arg-type]
+            _set(self._t.customers, customer.id, self._u)
             self._t.customers[customer.id] = customer
             members = self._t.customers_by_account[customer.account_id]
-            _append(members, self._u)  # type: ignore[arg-type]
+            _append(members, self._u)
             members.append(customer.id)
 
     def get(self, customer_id: str) -> Customer | None:
@@ -206,7 +211,7 @@ class _Customers:
     def update(self, customer: Customer) -> None:
         old = self._t.customers[customer.id]
         self._index(customer, old)
-        _set(self._t.customers, customer.id, self._u)  # type: ignore[arg-type]
+        _set(self._t.customers, customer.id, self._u)
         self._t.customers[customer.id] = customer
 
     def for_account(self, account_id: str) -> list[Customer]:
@@ -224,7 +229,7 @@ class _Stages:
     def add_many(self, changes: Sequence[StageChange]) -> None:
         for change in changes:
             history = self._t.stages[change.account_id]
-            _append(history, self._u)  # type: ignore[arg-type]
+            _append(history, self._u)
             history.append(change)
 
     def for_account(self, account_id: str) -> list[StageChange]:
@@ -238,7 +243,7 @@ class _Interactions:
 
     def add(self, interaction: Interaction) -> None:
         items = self._t.interactions[interaction.account_id]
-        _append(items, self._u)  # type: ignore[arg-type]
+        _append(items, self._u)
         items.append(interaction)
 
     def for_account(self, account_id: str) -> list[Interaction]:
@@ -255,10 +260,10 @@ class _Purchases:
         for purchase in purchases:
             if purchase.order_id in self._t.purchases:
                 raise DuplicateKey("order_id")
-            _set(self._t.purchases, purchase.order_id, self._u)  # type: ignore[arg-type]
+            _set(self._t.purchases, purchase.order_id, self._u)
             self._t.purchases[purchase.order_id] = attrs.evolve(purchase, refunds=())
             owned = self._t.purchases_by_account[purchase.account_id]
-            _append(owned, self._u)  # type: ignore[arg-type]
+            _append(owned, self._u)
             owned.append(purchase.order_id)
 
     def get_many(self, order_ids: Sequence[str]) -> dict[str, Purchase]:
@@ -269,9 +274,9 @@ class _Purchases:
         if refund.refund_id in self._t.refunds:
             raise DuplicateKey("refund_id")
         purchase = self._t.purchases[refund.order_id]
-        _set(self._t.refunds, refund.refund_id, self._u)  # type: ignore[arg-type]
+        _set(self._t.refunds, refund.refund_id, self._u)
         self._t.refunds[refund.refund_id] = refund
-        _set(self._t.purchases, refund.order_id, self._u)  # type: ignore[arg-type]
+        _set(self._t.purchases, refund.order_id, self._u)
         self._t.purchases[refund.order_id] = attrs.evolve(
             purchase, refunds=(*purchase.refunds, refund)
         )
@@ -282,6 +287,9 @@ class _Purchases:
     def for_account(self, account_id: str) -> list[Purchase]:
         found = [self._t.purchases[o] for o in self._t.purchases_by_account.get(account_id, [])]
         return sorted(found, key=lambda p: (p.occurred_at, p.id))
+
+    def counts(self, account_ids: Sequence[str]) -> dict[str, int]:
+        return {a: len(self._t.purchases_by_account.get(a, [])) for a in account_ids}
 
     def spend(self, *, currency: str, limit: int) -> list[SpendRow]:
         totals: dict[str, list[int]] = {}
@@ -310,15 +318,22 @@ class _Ledger:
     def add_many(self, entries: Sequence[LedgerEntry]) -> None:
         for entry in entries:
             items = self._t.ledger[entry.account_id]
-            _append(items, self._u)  # type: ignore[arg-type]
+            _append(items, self._u)
             items.append(entry)
 
     def for_account(self, account_id: str) -> list[LedgerEntry]:
         return sorted(self._t.ledger.get(account_id, []), key=lambda e: e.id)
 
-    def due_accounts(self, as_of: pendulum.DateTime, *, limit: int = 1000) -> list[str]:
+    def for_accounts(self, account_ids: Sequence[str]) -> dict[str, list[LedgerEntry]]:
+        return {a: self.for_account(a) for a in account_ids}
+
+    def due_accounts(
+        self, as_of: pendulum.DateTime, *, after: str | None = None, limit: int = 1000
+    ) -> list[str]:
         due = []
         for account_id in sorted(self._t.ledger):
+            if after is not None and account_id <= after:
+                continue
             if _has_due(self._t.ledger[account_id], as_of):
                 due.append(account_id)
                 if len(due) >= limit:
@@ -333,16 +348,18 @@ class _Ledger:
 
 def _has_due(entries: Sequence[LedgerEntry], as_of: pendulum.DateTime) -> bool:
     settled = {e.lot_id for e in entries if e.kind in (EntryKind.ACTIVATE, EntryKind.VOID)}
-    settled |= {
-        a.lot_id for e in entries if e.kind is EntryKind.EXPIRE for a in e.allocations
-    }
+    settled |= {a.lot_id for e in entries if e.kind is EntryKind.EXPIRE for a in e.allocations}
     for e in entries:
         if e.kind is EntryKind.PENDING and e.available_at is not None:
             if e.available_at <= as_of and e.id not in settled:
                 return True
-        elif e.points > 0 and e.expires_at is not None and e.expires_at <= as_of:
-            if e.lot_id not in settled:
-                return True
+        elif (
+            e.points > 0
+            and e.expires_at is not None
+            and e.expires_at <= as_of
+            and e.lot_id not in settled
+        ):
+            return True
     return False
 
 
@@ -358,7 +375,7 @@ class _Idempotency:
         slot = (record.scope, record.key)
         if slot in self._t.idempotency:
             raise DuplicateKey("idempotency_key")
-        _set(self._t.idempotency, slot, self._u)  # type: ignore[arg-type]
+        _set(self._t.idempotency, slot, self._u)
         self._t.idempotency[slot] = record
 
 

@@ -129,7 +129,7 @@ class AccountRepository(Protocol):
         ...
 
     def update_many(self, accounts: Sequence[Account]) -> None:
-        """Store new values of ``name``, ``stage``, ``stage_since``, ``version``."""
+        """Store new values of ``name``, ``stage``, ``stage_since``, ``version``, ``tier``."""
         ...
 
     def ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
@@ -224,6 +224,10 @@ class PurchaseRepository(Protocol):
         """Return an account's purchases, in ``occurred_at`` then id order."""
         ...
 
+    def counts(self, account_ids: Sequence[str]) -> dict[str, int]:
+        """Return how many purchases each of these accounts has (0 included)."""
+        ...
+
     def spend(self, *, currency: str, limit: int) -> list[SpendRow]:
         """Return the accounts with the highest net spend in ``currency``.
 
@@ -247,13 +251,20 @@ class LedgerRepository(Protocol):
         """Return an account's entries in id order."""
         ...
 
-    def due_accounts(self, as_of: pendulum.DateTime, *, limit: int = 1000) -> list[str]:
+    def for_accounts(self, account_ids: Sequence[str]) -> dict[str, list[LedgerEntry]]:
+        """Return the entries of several accounts (each list in id order; [] if none)."""
+        ...
+
+    def due_accounts(
+        self, as_of: pendulum.DateTime, *, after: str | None = None, limit: int = 1000
+    ) -> list[str]:
         """Return accounts that may have pending points to activate or lots to expire.
 
-        An account is due when it has a ``pending`` entry with ``available_at``
-        <= ``as_of``, or a credit with ``expires_at`` <= ``as_of``, that no
-        later entry has settled. A backend may over-report (the service
-        re-checks each account) but never under-report.
+        Ids come in id order, after ``after``. An account is due when it has
+        a ``pending`` entry with ``available_at`` <= ``as_of``, or a credit
+        with ``expires_at`` <= ``as_of``, that no later entry has settled.
+        A backend may over-report (the service re-checks each account) but
+        never under-report.
         """
         ...
 
@@ -277,13 +288,40 @@ class IdempotencyRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction's view of the store."""
 
-    accounts: AccountRepository
-    customers: CustomerRepository
-    stages: StageRepository
-    interactions: InteractionRepository
-    purchases: PurchaseRepository
-    ledger: LedgerRepository
-    idempotency: IdempotencyRepository
+    @property
+    def accounts(self) -> AccountRepository:
+        """The accounts repository of this transaction."""
+        ...
+
+    @property
+    def customers(self) -> CustomerRepository:
+        """The customers repository of this transaction."""
+        ...
+
+    @property
+    def stages(self) -> StageRepository:
+        """The stages repository of this transaction."""
+        ...
+
+    @property
+    def interactions(self) -> InteractionRepository:
+        """The interactions repository of this transaction."""
+        ...
+
+    @property
+    def purchases(self) -> PurchaseRepository:
+        """The purchases repository of this transaction."""
+        ...
+
+    @property
+    def ledger(self) -> LedgerRepository:
+        """The ledger repository of this transaction."""
+        ...
+
+    @property
+    def idempotency(self) -> IdempotencyRepository:
+        """The idempotency repository of this transaction."""
+        ...
 
     def savepoint(self) -> AbstractContextManager[None]:
         """Return a context in which an exception undoes only what it wrote."""

@@ -17,12 +17,21 @@ from typing import Any
 from relationkit.errors import ValidationError
 from relationkit.storage.ports import Storage
 
-__all__ = ["ENTRY_POINT_GROUP", "StorageFactory", "Registry"]
+__all__ = ["ENTRY_POINT_GROUP", "Registry", "StorageFactory"]
 
 ENTRY_POINT_GROUP = "relationkit.storage"
 StorageFactory = Callable[..., Storage]
 
-_SQL_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mariadb", "cockroachdb", "oracle", "mssql")
+_SQL_SCHEMES = (
+    "sqlite",
+    "postgresql",
+    "postgres",
+    "mysql",
+    "mariadb",
+    "cockroachdb",
+    "oracle",
+    "mssql",
+)
 
 
 def _memory(url: str, **options: Any) -> Storage:
@@ -44,7 +53,7 @@ class Registry:
 
     def __init__(self) -> None:
         self._factories: dict[str, StorageFactory] = {"memory": _memory}
-        self._factories.update({scheme: _sql for scheme in _SQL_SCHEMES})
+        self._factories.update(dict.fromkeys(_SQL_SCHEMES, _sql))
         self._loaded = False
         self._lock = threading.Lock()
 
@@ -67,7 +76,7 @@ class Registry:
         Raises:
             ValidationError: if no backend handles the URL's scheme.
         """
-        if not isinstance(url, str) or "://" not in url and url != "memory":
+        if not isinstance(url, str) or ("://" not in url and url != "memory"):
             raise ValidationError("url", "must look like 'sqlite:///crm.db' or 'memory://'")
         scheme = url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else url
         factory = self._factories.get(scheme)

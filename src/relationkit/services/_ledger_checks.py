@@ -1,0 +1,93 @@
+"""The invariants :meth:`LoyaltyService.verify` checks on one account's ledger."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from relationkit.domain.ledger import EntryKind, LedgerEntry, LedgerState
+from relationkit.domain.loyalty import LoyaltyProgram
+from relationkit.services._book import Book
+
+__all__ = ["verify_book"]
+
+
+def verify_book(book: Book, program: LoyaltyProgram | None) -> list[str]:
+    """Return every broken invariant of ``book``'s stored entries (empty: all hold)."""
+    entries = book.entries
+    prefix = f"account {book.account_id}"
+    problems = [f"{prefix}: {p}" for p in _replay_checks(entries)]
+    problems += [f"{prefix}: {p}" for p in _order_checks(entries)]
+    problems += [f"{prefix}: {p}" for p in _key_checks(entries)]
+    if program is not None and program.negative_balance == "write_off" and book.state.debt:
+        problems.append(f"{prefix}: {book.state.debt} points of debt under the write_off policy")
+    if any(e.account_id != book.account_id for e in entries):
+        problems.append(f"{prefix}: holds an entry of another account")
+    return problems
+
+
+def _replay_checks(entries: list[LedgerEntry]) -> list[str]:
+    """Fold the entries one by one, checking each debit against the state before it."""
+    state = LedgerState()
+    problems: list[str] = []
+    for entry in entries:
+        if entry.kind is EntryKind.REDEEM or (entry.kind is EntryKind.ADJUST and entry.points < 0):
+            expected, shortfall = state.take(-entry.points, entry.at)
+            if list(entry.allocations) != expected or entry.debt != shortfall:
+                problems.append(f"{entry.id}: did not take the soonest-expiring lots first")
+            if entry.kind is EntryKind.REDEEM and entry.debt:
+                problems.append(f"{entry.id}: a redemption spent points the account did not have")
+        if entry.kind is EntryKind.EXPIRE:
+            lot = state.lots.get(entry.lot_id or "")
+            if lot is None:
+                problems.append(f"{entry.id}: expires an unknown lot")
+            else:
+                if lot.expires_at is None or lot.expires_at > entry.at:
+                    problems.append(f"{entry.id}: expires lot {lot.id} before its expiry")
+                if -entry.points != lot.remaining:
+                    problems.append(f"{entry.id}: expired {-entry.points} of {lot.remaining} left")
+        state.apply(entry)
+    problems += state.problems
+    return problems
+
+
+def _order_checks(entries: list[LedgerEntry]) -> list[str]:
+    """Refunds never take back more than an order earned nor return more than paid it."""
+    awarded: defaultdict[str, int] = defaultdict(int)
+    taken: defaultdict[str, int] = defaultdict(int)
+    used: defaultdict[str, int] = defaultdict(int)
+    returned: defaultdict[str, int] = defaultdict(int)
+    for e in entries:
+        if not (e.source or "").startswith("order:"):
+            continue
+        source = e.source or ""
+        if e.kind in (EntryKind.EARN, EntryKind.PENDING):
+            awarded[source] += e.points
+        elif e.kind in (EntryKind.VOID, EntryKind.REVERSE) and e.points < 0:
+            taken[source] -= e.points
+        elif e.kind is EntryKind.REDEEM:
+            used[source] -= e.points
+        elif e.kind is EntryKind.REVERSE and e.points > 0:
+            returned[source] += e.points
+    problems = [
+        f"{source}: {taken[source]} points taken back, only {awarded[source]} earned"
+        for source in taken
+        if taken[source] > awarded[source]
+    ]
+    problems += [
+        f"{source}: {returned[source]} points given back, only {used[source]} paid"
+        for source in returned
+        if returned[source] > used[source]
+    ]
+    earn_entries = Counter(
+        e.source
+        for e in entries
+        if e.kind in (EntryKind.EARN, EntryKind.PENDING) and (e.source or "").startswith("order:")
+    )
+    problems += [f"{source}: earned {n} times" for source, n in earn_entries.items() if n > 1]
+    return problems
+
+
+def _key_checks(entries: list[LedgerEntry]) -> list[str]:
+    """An idempotency key stands for one entry."""
+    keys = Counter(e.idempotency_key for e in entries if e.idempotency_key is not None)
+    return [f"idempotency key {key!r} used by {n} entries" for key, n in keys.items() if n > 1]

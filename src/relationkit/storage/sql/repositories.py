@@ -1,0 +1,225 @@
+"""Repositories of accounts, customers, stage history, interactions, idempotency.
+
+Each repository runs its statements through the transaction's
+:class:`~relationkit.storage.sql.translate.Executor`; purchases and the ledger
+live in their own modules. Lookups by many keys go in IN lists of at most
+:data:`CHUNK` keys, one query per chunk, never one per key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import bindparam, func, select, update
+
+from relationkit.domain.customers import Account, Customer
+from relationkit.domain.interactions import Interaction
+from relationkit.domain.lifecycle import StageChange
+from relationkit.storage.ports import DuplicateKey, IdempotencyRecord, chunked
+from relationkit.storage.sql import rows
+from relationkit.storage.sql.tables import Tables
+from relationkit.storage.sql.translate import Executor
+
+__all__ = [
+    "CHUNK",
+    "SqlAccounts",
+    "SqlCustomers",
+    "SqlIdempotency",
+    "SqlInteractions",
+    "SqlStages",
+]
+
+CHUNK = 500
+"""Keys per IN list: well under every dialect's bound-parameter limit."""
+
+
+def _dangling_account() -> Exception:
+    # What the memory backend raises for a customer of an unknown account.
+    return DuplicateKey("account_id")
+
+
+class _Repository:
+    def __init__(self, executor: Executor, tables: Tables) -> None:
+        self._x = executor
+        self._t = tables
+
+
+class SqlAccounts(_Repository):
+    """Accounts (:class:`~relationkit.storage.ports.AccountRepository`)."""
+
+    def add_many(self, accounts: Sequence[Account]) -> None:
+        """Insert new accounts (a duplicate id: ``DuplicateKey("account_id")``)."""
+        if accounts:
+            self._x.write(self._t.accounts.insert(), [rows.account_row(a) for a in accounts])
+
+    def get(self, account_id: str, *, for_update: bool = False) -> Account | None:
+        """Return one account; with ``for_update``, lock its row until commit.
+
+        On SQLite ``FOR UPDATE`` is not rendered: the write transaction's
+        ``BEGIN IMMEDIATE`` already holds the whole database.
+        """
+        t = self._t.accounts
+        stmt = select(t).where(t.c.id == account_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        found = self._x.rows(stmt)
+        return rows.to_account(found[0]) if found else None
+
+    def get_many(
+        self, account_ids: Sequence[str], *, for_update: bool = False
+    ) -> dict[str, Account]:
+        """Return the accounts that exist among ``account_ids``, by id.
+
+        With ``for_update`` the rows are locked in id order, chunk after
+        chunk, so two transactions locking overlapping sets cannot deadlock.
+        """
+        t = self._t.accounts
+        found: dict[str, Account] = {}
+        for chunk in chunked(sorted(set(account_ids)), CHUNK):
+            stmt = select(t).where(t.c.id.in_(chunk)).order_by(t.c.id)
+            if for_update:
+                stmt = stmt.with_for_update()
+            for row in self._x.rows(stmt):
+                found[row.id] = rows.to_account(row)
+        return {i: found[i] for i in account_ids if i in found}
+
+    def update_many(self, accounts: Sequence[Account]) -> None:
+        """Store new values of ``name``, ``stage``, ``stage_since``, ``version``."""
+        if not accounts:
+            return
+        t = self._t.accounts
+        stmt = (
+            update(t)
+            .where(t.c.id == bindparam("b_id", type_=t.c.id.type))
+            .values(
+                name=bindparam("b_name", type_=t.c.name.type),
+                stage=bindparam("b_stage", type_=t.c.stage.type),
+                stage_since=bindparam("b_stage_since", type_=t.c.stage_since.type),
+                version=bindparam("b_version", type_=t.c.version.type),
+            )
+        )
+        self._x.write(stmt, [rows.account_update_row(a) for a in accounts])
+
+    def ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
+        """Return account ids in id order, after ``after``, at most ``limit``."""
+        t = self._t.accounts
+        stmt = select(t.c.id).order_by(t.c.id).limit(max(limit, 0))
+        if after is not None:
+            stmt = stmt.where(t.c.id > after)
+        return [r.id for r in self._x.rows(stmt)]
+
+    def count_by_stage(self) -> dict[str, int]:
+        """Return how many accounts are in each stage, in one GROUP BY."""
+        t = self._t.accounts
+        stmt = select(t.c.stage, func.count().label("n")).group_by(t.c.stage)
+        return {r.stage: int(r.n) for r in self._x.rows(stmt)}
+
+
+class SqlCustomers(_Repository):
+    """Customers (:class:`~relationkit.storage.ports.CustomerRepository`)."""
+
+    def add_many(self, customers: Sequence[Customer]) -> None:
+        """Insert new customers in one executemany.
+
+        Raises:
+            DuplicateKey: ``"customer_id"``, ``"email"``, ``"external_id"``,
+                or ``"account_id"`` when the account does not exist.
+        """
+        if customers:
+            self._x.write(
+                self._t.customers.insert(),
+                [rows.customer_row(c) for c in customers],
+                dangling=_dangling_account,
+            )
+
+    def get(self, customer_id: str) -> Customer | None:
+        """Return one customer."""
+        t = self._t.customers
+        found = self._x.rows(select(t).where(t.c.id == customer_id))
+        return rows.to_customer(found[0]) if found else None
+
+    def get_many(self, customer_ids: Sequence[str]) -> dict[str, Customer]:
+        """Return the customers that exist among ``customer_ids``, by id."""
+        t = self._t.customers
+        found: dict[str, Customer] = {}
+        for chunk in chunked(list(dict.fromkeys(customer_ids)), CHUNK):
+            for row in self._x.rows(select(t).where(t.c.id.in_(chunk))):
+                found[row.id] = rows.to_customer(row)
+        return {i: found[i] for i in customer_ids if i in found}
+
+    def by_email(self, email_key: str) -> Customer | None:
+        """Return the customer whose lower-cased email is ``email_key``."""
+        t = self._t.customers
+        found = self._x.rows(select(t).where(t.c.email_key == email_key))
+        return rows.to_customer(found[0]) if found else None
+
+    def by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Customer]:
+        """Return the customers with these external ids, by external id."""
+        t = self._t.customers
+        found: dict[str, Customer] = {}
+        for chunk in chunked(list(dict.fromkeys(external_ids)), CHUNK):
+            for row in self._x.rows(select(t).where(t.c.external_id.in_(chunk))):
+                found[row.external_id] = rows.to_customer(row)
+        return {e: found[e] for e in external_ids if e in found}
+
+    def update(self, customer: Customer) -> None:
+        """Store a customer's new field values (email and external id stay unique)."""
+        t = self._t.customers
+        values = rows.customer_row(customer)
+        del values["id"]
+        self._x.write(
+            update(t).where(t.c.id == customer.id).values(values), dangling=_dangling_account
+        )
+
+    def for_account(self, account_id: str) -> list[Customer]:
+        """Return the customers of an account, in id (creation) order."""
+        t = self._t.customers
+        stmt = select(t).where(t.c.account_id == account_id).order_by(t.c.id)
+        return [rows.to_customer(r) for r in self._x.rows(stmt)]
+
+    def count(self) -> int:
+        """Return the number of customers."""
+        return int(self._x.scalar(select(func.count()).select_from(self._t.customers)))
+
+
+class SqlStages(_Repository):
+    """Lifecycle history (:class:`~relationkit.storage.ports.StageRepository`)."""
+
+    def add_many(self, changes: Sequence[StageChange]) -> None:
+        """Append stage changes; their ``seq`` keeps the order they came in."""
+        if changes:
+            self._x.write(self._t.stage_changes.insert(), [rows.stage_row(c) for c in changes])
+
+    def for_account(self, account_id: str) -> list[StageChange]:
+        """Return an account's stage changes, oldest (first inserted) first."""
+        t = self._t.stage_changes
+        stmt = select(t).where(t.c.account_id == account_id).order_by(t.c.seq)
+        return [rows.to_stage(r) for r in self._x.rows(stmt)]
+
+
+class SqlInteractions(_Repository):
+    """Interactions (:class:`~relationkit.storage.ports.InteractionRepository`)."""
+
+    def add(self, interaction: Interaction) -> None:
+        """Insert one interaction."""
+        self._x.write(self._t.interactions.insert(), rows.interaction_row(interaction))
+
+    def for_account(self, account_id: str) -> list[Interaction]:
+        """Return an account's interactions, in ``occurred_at`` then id order."""
+        t = self._t.interactions
+        stmt = select(t).where(t.c.account_id == account_id).order_by(t.c.occurred_at, t.c.id)
+        return [rows.to_interaction(r) for r in self._x.rows(stmt)]
+
+
+class SqlIdempotency(_Repository):
+    """Idempotent requests (:class:`~relationkit.storage.ports.IdempotencyRepository`)."""
+
+    def get(self, scope: str, key: str) -> IdempotencyRecord | None:
+        """Return the record for ``(scope, key)``."""
+        t = self._t.idempotency
+        found = self._x.rows(select(t).where(t.c.scope == scope, t.c.key == key))
+        return rows.to_idempotency(found[0]) if found else None
+
+    def add(self, record: IdempotencyRecord) -> None:
+        """Insert a record (an existing ``(scope, key)``: ``DuplicateKey("idempotency_key")``)."""
+        self._x.write(self._t.idempotency.insert(), rows.idempotency_row(record))
