@@ -30,7 +30,7 @@ from relationkit.money import Money
 from relationkit.services.loyalty import DueResult, LoyaltySummary, VerifyReport
 from relationkit.services.purchases import BulkResult
 from relationkit.storage.memory import MemoryStorage
-from relationkit.storage.ports import Capabilities, Storage
+from relationkit.storage.ports import Capabilities, SpendRow, Storage
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine, MetaData
@@ -63,6 +63,7 @@ __all__ = [
     "Purchase",
     "Refund",
     "RelationKit",
+    "SpendRow",
     "StageChange",
     "StageGraph",
     "StageSpan",
@@ -94,6 +95,7 @@ def open(
     timezone: str = "UTC",
     stages: StageGraph | None = None,
     hook_errors: ErrorPolicy = "raise",
+    retries: int = 10,
     **options: Any,
 ) -> RelationKit:
     """Open a kit over a store.
@@ -116,6 +118,8 @@ def open(
         timezone: the zone for calendar rules (expiry at end of month, periods).
         stages: the lifecycle stage graph (:data:`DEFAULT_STAGE_GRAPH`).
         hook_errors: ``"raise"``, ``"log"`` or ``"collect"``.
+        retries: how often a transaction that met a busy database, a deadlock
+            or a concurrent duplicate is tried again before ``StorageError``.
         **options: passed to the backend (``loyalty=`` goes to the kit).
 
     Returns:
@@ -153,12 +157,8 @@ def open(
     elif url is not None:
         from relationkit.storage.registry import default_registry
 
-        if url.startswith("memory"):
-            chosen = default_registry().open(url, **options)
-        else:
-            chosen = default_registry().open(
-                url, metadata=metadata, prefix=table_prefix, create=create_tables, **options
-            )
+        sql = {"metadata": metadata, "prefix": table_prefix, "create": create_tables}
+        chosen = default_registry().open(url, sql=sql, **options)
     else:
         chosen = MemoryStorage()
     try:
@@ -169,6 +169,7 @@ def open(
             timezone=timezone,
             stages=stages,
             hook_errors=hook_errors,
+            retries=retries,
             owns_storage=owns,
         )
         if loyalty is not None:

@@ -42,6 +42,7 @@ class Hooks:
         self.errors: list[Exception] = []
         self._handlers: list[tuple[type[Event], Callable[[Event], None]]] = []
         self._lock = threading.Lock()
+        self._local = threading.local()
 
     @overload
     def on(self, event_type: type[E]) -> Callable[[Handler[E]], Handler[E]]: ...
@@ -83,32 +84,45 @@ class Hooks:
     def dispatch(self, events: Sequence[Event]) -> None:
         """Run the handlers for ``events``, in event order then registration order.
 
+        When a handler itself changes data through the kit, the events that
+        change commits are queued behind the ones being delivered, so every
+        handler sees events in commit order.
+
         Raises:
             HookError: with the policy ``"raise"``, after all handlers ran, if
                 any of them failed.
         """
         if not events or not self._handlers:
             return
-        with self._lock:
-            handlers = list(self._handlers)
+        queue: list[Event] | None = getattr(self._local, "queue", None)
+        if queue is not None:
+            queue.extend(events)
+            return
+        queue = self._local.queue = list(events)
         failures: list[Exception] = []
-        for event in events:
-            for event_type, handler in handlers:
-                if isinstance(event, event_type):
-                    try:
-                        handler(event)
-                    except Exception as exc:  # a host handler may raise anything
-                        failures.append(exc)
-                        if self.error_policy == "log":
-                            _log.exception(
-                                "handler %r failed on %s %s",
-                                handler,
-                                type(event).__name__,
-                                event.event_id,
-                            )
+        try:
+            while queue:
+                self._deliver(queue.pop(0), failures)
+        finally:
+            self._local.queue = None
         if not failures:
             return
         if self.error_policy == "collect":
             self.errors.extend(failures)
         elif self.error_policy == "raise":
             raise HookError(f"{len(failures)} event handler(s) failed after commit", failures)
+
+    def _deliver(self, event: Event, failures: list[Exception]) -> None:
+        with self._lock:
+            handlers = list(self._handlers)
+        for event_type, handler in handlers:
+            if not isinstance(event, event_type):
+                continue
+            try:
+                handler(event)
+            except Exception as exc:  # a host handler may raise anything
+                failures.append(exc)
+                if self.error_policy == "log":
+                    _log.exception(
+                        "handler %r failed on %s %s", handler, type(event).__name__, event.event_id
+                    )

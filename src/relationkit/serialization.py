@@ -10,24 +10,20 @@ The unstructured form holds only ``dict``, ``list``, ``str``, ``int``,
 ``bool`` and ``None`` (plus whatever JSON numbers a host put in a customer's
 ``attributes``), so ``json.dumps`` takes it as is:
 
-=====================  ==========================================================
-Python value           unstructured form
-=====================  ==========================================================
-``Money``              ``{"amount": "59.90", "currency": "EUR"}``; the amount is
-                       an exact decimal string at the currency's minor unit
-                       (an ``int`` amount is read too; a float is rejected)
-``pendulum.DateTime``  ISO 8601 with its UTC offset, written in UTC:
-                       ``"2026-03-01T09:00:00+00:00"`` (microseconds when not
-                       zero); read back as a pendulum ``DateTime`` in UTC. A
-                       string without an offset is rejected: it is ambiguous
-``pendulum.Duration``  ISO 8601 duration in seconds, exact to the microsecond,
-                       never a float: ``"PT90061.5S"``, ``"-PT5S"``. Read back:
-                       that form and ``PnDTnHnMnS`` (a day is 24 hours); years,
-                       months and weeks are refused as inexact
-enums                  their value (``"email"``)
-tuples                 lists
-events                 the event's fields plus ``"type"``, its class name
-=====================  ==========================================================
+- ``Money``: ``{"amount": "59.90", "currency": "EUR"}``; the amount is an
+  exact decimal string at the currency's minor unit (an ``int`` amount is read
+  too; a float is rejected).
+- ``pendulum.DateTime``: ISO 8601 with its UTC offset, written in UTC
+  (``"2026-03-01T09:00:00+00:00"``, microseconds when not zero); read back as
+  a pendulum ``DateTime`` in UTC. A string without an offset is rejected: it
+  is ambiguous.
+- ``pendulum.Duration``: an ISO 8601 duration in seconds, exact to the
+  microsecond, never a float (``"PT90061.5S"``, ``"-PT5S"``). Read back: that
+  form and ``PnDTnHnMnS`` (a day is 24 hours); years, months and weeks are
+  refused as inexact.
+- enums: their value (``"email"``); tuples: lists.
+- events: the event's fields after a ``"type"`` key holding the class name
+  (``"PurchaseRecorded"``).
 
 Structuring is strict: a string field takes only a string, an ``int`` field
 only an integer (not a bool), a list field only a list. Unknown keys are
@@ -117,11 +113,6 @@ _EVENTS: dict[str, type[Event]] = {name: getattr(_events, name) for name in _eve
 _EVENT_TYPES: frozenset[type] = frozenset(_EVENTS.values())
 _TYPE_KEY = "type"
 
-# Generated hooks are not registered in linecache: make_converter() may be
-# called often (unstructure_event without a converter), and linecache would
-# keep every generated source for the life of the process.
-_GEN_OPTIONS: dict[str, Any] = {"_cattrs_use_linecache": False, "_cattrs_use_alias": False}
-
 
 # -- leaf values ---------------------------------------------------------------
 
@@ -170,8 +161,17 @@ def _datetime_in(value: Any, _: Any) -> pendulum.DateTime:
     return pendulum.instance(parsed).in_timezone("UTC")
 
 
+def _micros(value: dt.timedelta) -> int:
+    # Read timedelta's own fields: pendulum.Duration overrides ``seconds`` with
+    # a signed remainder (-5 for minus five seconds, where timedelta says 86395).
+    days: int = dt.timedelta.days.__get__(value)
+    seconds: int = dt.timedelta.seconds.__get__(value)
+    micros: int = dt.timedelta.microseconds.__get__(value)
+    return (days * 86_400 + seconds) * 1_000_000 + micros
+
+
 def _duration_out(value: dt.timedelta) -> str:
-    micros = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+    micros = _micros(value)
     whole, fraction = divmod(abs(micros), 1_000_000)
     text = f"{'-' if micros < 0 else ''}PT{whole}"
     if fraction:
@@ -188,9 +188,7 @@ _DURATION = re.compile(
 
 def _duration_in(value: Any, _: Any) -> pendulum.Duration:
     if isinstance(value, dt.timedelta):
-        return pendulum.Duration(
-            days=value.days, seconds=value.seconds, microseconds=value.microseconds
-        )
+        return pendulum.Duration(microseconds=_micros(value))
     if not isinstance(value, str):
         raise _reject("must be an ISO 8601 duration string such as 'PT90.5S'")
     match = _DURATION.fullmatch(value)
@@ -388,33 +386,42 @@ def _is_event(tp: Any) -> bool:
     return tp in _EVENT_TYPES
 
 
-def _fields_out(cls: type, converter: cattrs.Converter) -> Callable[[Any], dict[str, Any]]:
+def _fields_out(cls: Any, converter: cattrs.Converter) -> Callable[[Any], dict[str, Any]]:
     attrs.resolve_types(cls)
-    overrides = {
+    overrides: dict[str, Any] = {
         a.name: override(unstruct_hook=_unstructure_hook(converter, a.type, a.name))
         for a in attrs.fields(cls)
     }
+    # Generated hooks stay out of linecache: make_converter() may be called
+    # often (unstructure_event without a converter), and linecache would keep
+    # every generated source for the life of the process.
     return make_dict_unstructure_fn(
-        cls, converter, _cattrs_omit_if_default=False, **_GEN_OPTIONS, **overrides
+        cls,
+        converter,
+        _cattrs_omit_if_default=False,
+        _cattrs_use_linecache=False,
+        _cattrs_use_alias=False,
+        **overrides,
     )
 
 
-def _fields_in(cls: type[T], converter: cattrs.Converter) -> Callable[[Any, Any], T]:
+def _fields_in(cls: Any, converter: cattrs.Converter) -> StructureHook:
     attrs.resolve_types(cls)
-    overrides = {
+    overrides: dict[str, Any] = {
         a.name: override(struct_hook=_structure_hook(converter, a.type)) for a in attrs.fields(cls)
     }
     generated = make_dict_structure_fn(
         cls,
         converter,
         _cattrs_forbid_extra_keys=False,
+        _cattrs_use_linecache=False,
         _cattrs_prefer_attrib_converters=False,
         _cattrs_detailed_validation=True,
-        **_GEN_OPTIONS,
+        _cattrs_use_alias=False,
         **overrides,
     )
 
-    def structure(value: Any, _: Any) -> T:
+    def structure(value: Any, _: Any) -> Any:
         if not isinstance(value, Mapping):
             raise _reject("must be a mapping (a JSON object)")
         return generated(value, cls)
@@ -515,8 +522,8 @@ def _problems(exc: BaseException, path: str) -> Iterator[tuple[str, str]]:
     elif isinstance(exc, ForbiddenExtraKeysError):
         yield path, f"has unknown keys: {', '.join(sorted(exc.extra_fields))}"
     elif isinstance(exc, BaseExceptionGroup):
-        for sub in exc.exceptions:
-            yield from _problems(sub, path)
+        for member in exc.exceptions:
+            yield from _problems(member, path)
     else:
         # Never str(exc): it may quote the rejected value, which may be personal.
         yield path, f"could not be read ({type(exc).__name__})"

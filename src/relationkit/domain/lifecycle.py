@@ -128,7 +128,8 @@ class StageGraph:
         target = self.on_purchase
         if target is None or stage == target:
             return None
-        if stage in self.reactivate_from:
+        if stage in self.reactivate_from or stage not in self.stages:
+            # A stage the graph no longer has: the purchase brings it back in.
             return target
         if self.rank(stage) < self.rank(target):
             return target

@@ -36,6 +36,7 @@ from relationkit.domain.ledger import LedgerEntry
 from relationkit.domain.lifecycle import StageChange
 from relationkit.domain.purchases import Purchase, Refund
 from relationkit.errors import StorageError
+from relationkit.money import Money
 
 __all__ = [
     "AccountRepository",
@@ -109,6 +110,11 @@ class SpendRow:
     currency: str
     net_minor: int
     orders: int
+
+    @property
+    def net(self) -> Money:
+        """The net spend as Money."""
+        return Money.from_minor(self.net_minor, self.currency)
 
 
 class AccountRepository(Protocol):

@@ -17,7 +17,7 @@ from typing import Any
 from relationkit.errors import ValidationError
 from relationkit.storage.ports import Storage
 
-__all__ = ["ENTRY_POINT_GROUP", "Registry", "StorageFactory"]
+__all__ = ["ENTRY_POINT_GROUP", "Registry", "StorageFactory", "default_registry", "register"]
 
 ENTRY_POINT_GROUP = "relationkit.storage"
 StorageFactory = Callable[..., Storage]
@@ -70,8 +70,14 @@ class Registry:
                 self._factories.setdefault(ep.name, lambda url, _ep=ep, **kw: _ep.load()(url, **kw))
             self._loaded = True
 
-    def open(self, url: str, **options: Any) -> Storage:
+    def open(self, url: str, *, sql: dict[str, Any] | None = None, **options: Any) -> Storage:
         """Return a new storage for ``url``.
+
+        Args:
+            url: the store's URL; its scheme picks the backend.
+            sql: options only the SQL backend takes (``metadata``, ``prefix``,
+                ``create``); a plugin never receives them.
+            **options: passed to the backend's factory.
 
         Raises:
             ValidationError: if no backend handles the URL's scheme.
@@ -87,6 +93,8 @@ class Registry:
             raise ValidationError(
                 "url", f"no storage backend for scheme {scheme!r}; install its plugin"
             )
+        if factory is _sql:
+            options = {**(sql or {}), **options}
         return factory(url, **options)
 
 
