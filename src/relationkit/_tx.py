@@ -24,6 +24,15 @@ __all__ = ["Tx"]
 E = TypeVar("E", bound=Event)
 
 
+@attrs.frozen
+class _Mark:
+    events: int
+    accounts: dict[str, Account]
+    dirty: set[str]
+    locked: set[str]
+    versions: dict[str, int]
+
+
 class Tx:
     """One attempt of a transaction, as the services see it."""
 
@@ -43,6 +52,8 @@ class Tx:
         self._accounts: dict[str, Account] = {}
         self._dirty: set[str] = set()
         self._locked: set[str] = set()
+        # Event sequence numbers handed out, by account; written back at flush.
+        self._versions: dict[str, int] = {}
 
     # -- accounts -----------------------------------------------------------
 
@@ -89,6 +100,12 @@ class Tx:
 
     def flush(self) -> None:
         """Write back every account this transaction changed."""
+        for account_id, version in self._versions.items():
+            account = self._accounts[account_id]
+            if account.version != version:
+                self._accounts[account_id] = attrs.evolve(account, version=version)
+                self._dirty.add(account_id)
+        self._versions.clear()
         if self._dirty:
             self.uow.accounts.update_many([self._accounts[a] for a in sorted(self._dirty)])
             self._dirty.clear()
@@ -102,9 +119,11 @@ class Tx:
         gap-free whoever subscribes later; the event object itself is only
         built when someone wants it.
         """
-        account = self.account(account_id)
-        sequence = account.version + 1
-        self.put(attrs.evolve(account, version=sequence))
+        sequence = self._versions.get(account_id)
+        if sequence is None:
+            sequence = self.account(account_id).version
+        sequence += 1
+        self._versions[account_id] = sequence
         if self._wants(event_type):
             self.events.append(
                 event_type(
@@ -118,14 +137,21 @@ class Tx:
 
     # -- savepoints ---------------------------------------------------------
 
-    def mark(self) -> tuple[int, dict[str, Account], set[str], set[str]]:
+    def mark(self) -> _Mark:
         """Return what :meth:`restore` needs to undo work done after this point."""
-        return len(self.events), dict(self._accounts), set(self._dirty), set(self._locked)
+        return _Mark(
+            events=len(self.events),
+            accounts=dict(self._accounts),
+            dirty=set(self._dirty),
+            locked=set(self._locked),
+            versions=dict(self._versions),
+        )
 
-    def restore(self, mark: tuple[int, dict[str, Account], set[str], set[str]]) -> None:
+    def restore(self, mark: _Mark) -> None:
         """Forget events and account changes made after ``mark``."""
-        count, accounts, dirty, locked = mark
-        del self.events[count:]
+        del self.events[mark.events :]
+        self._versions = mark.versions
+        accounts, dirty, locked = mark.accounts, mark.dirty, mark.locked
         # PostgreSQL releases row locks taken inside a rolled-back savepoint,
         # so accounts loaded after the mark must be loaded (and locked) again.
         self._accounts, self._dirty, self._locked = accounts, dirty, locked

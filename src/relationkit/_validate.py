@@ -32,6 +32,7 @@ MAX_NAME = 200
 MAX_TEXT = 10_000
 # Deliberately permissive: one "@", a dot in the domain, no spaces. Deliverability
 # is the host's business; this only stops obvious garbage and typos.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
@@ -41,7 +42,9 @@ def aware_utc(value: object, field: str) -> pendulum.DateTime:
         raise ValidationError(field, "must be a timezone-aware datetime")
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
         raise ValidationError(field, "must be timezone-aware (naive datetimes are ambiguous)")
-    return pendulum.instance(value).in_timezone("UTC")
+    if isinstance(value, pendulum.DateTime):
+        return value if value.tzinfo is pendulum.UTC else value.in_timezone(pendulum.UTC)
+    return pendulum.instance(value).in_timezone(pendulum.UTC)
 
 
 def identifier(value: object, field: str, *, max_length: int = MAX_ID) -> str:
@@ -53,7 +56,7 @@ def identifier(value: object, field: str, *, max_length: int = MAX_ID) -> str:
         raise ValidationError(field, "must not be empty")
     if len(stripped) > max_length:
         raise ValidationError(field, f"must be at most {max_length} characters")
-    if any(ord(ch) < 32 for ch in stripped):
+    if _CONTROL.search(stripped):
         raise ValidationError(field, "must not contain control characters")
     return stripped
 

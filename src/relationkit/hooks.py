@@ -43,6 +43,7 @@ class Hooks:
         self._handlers: list[tuple[type[Event], Callable[[Event], None]]] = []
         self._lock = threading.Lock()
         self._local = threading.local()
+        self._wanted: dict[type[Event], bool] = {}
 
     @overload
     def on(self, event_type: type[E]) -> Callable[[Handler[E]], Handler[E]]: ...
@@ -66,6 +67,7 @@ class Hooks:
         def register(fn: Handler[E]) -> Handler[E]:
             with self._lock:
                 self._handlers.append((event_type, fn))  # type: ignore[arg-type]
+                self._wanted = {}
             return fn
 
         if handler is None:
@@ -76,10 +78,15 @@ class Hooks:
         """Unregister every subscription of ``handler``."""
         with self._lock:
             self._handlers = [(t, h) for t, h in self._handlers if h is not handler]
+            self._wanted = {}
 
     def wants(self, event_type: type[Event]) -> bool:
         """Return whether any handler would receive events of ``event_type``."""
-        return any(issubclass(event_type, t) for t, _ in self._handlers)
+        known = self._wanted.get(event_type)
+        if known is None:
+            known = any(issubclass(event_type, t) for t, _ in self._handlers)
+            self._wanted[event_type] = known
+        return known
 
     def dispatch(self, events: Sequence[Event]) -> None:
         """Run the handlers for ``events``, in event order then registration order.

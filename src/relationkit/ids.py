@@ -29,12 +29,16 @@ _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _RANDOM_BITS = 80
 
 
+_PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]
+
+
 def _encode(value: int, length: int) -> str:
-    chars = []
-    for _ in range(length):
-        chars.append(_ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    """Crockford base32 of ``value`` in ``length`` characters (``length`` even)."""
+    pairs = []
+    for _ in range(length // 2):
+        pairs.append(_PAIRS[value & 1023])
+        value >>= 10
+    return "".join(reversed(pairs))
 
 
 class IdGenerator(Protocol):
@@ -60,6 +64,7 @@ class UlidGenerator:
         self._lock = threading.Lock()
         self._last_ms = -1
         self._last_rand = 0
+        self._stamp = (-1, "")
 
     def new(self, prefix: str) -> str:
         """Return a new id with ``prefix``, later than every id made before."""
@@ -72,4 +77,8 @@ class UlidGenerator:
             else:
                 rand = self._randbits(_RANDOM_BITS) >> 1  # headroom for increments
             self._last_ms, self._last_rand = ms, rand
-        return f"{prefix}_{_encode(ms, 10)}{_encode(rand, 16)}"
+            stamp_ms, stamp = self._stamp
+            if stamp_ms != ms:
+                stamp = _encode(ms, 10)
+                self._stamp = (ms, stamp)
+        return f"{prefix}_{stamp}{_encode(rand, 16)}"

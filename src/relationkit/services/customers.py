@@ -141,8 +141,20 @@ class CustomersService(Service):
         """
         if not people:
             return []
-        for fields in people:
-            self._check_unique(tx, fields, None)
+        externals = [f.external_id for f in people if f.external_id is not None]
+        if len(set(externals)) != len(externals):
+            raise ValidationError("external_id", "appears twice among the new customers")
+        taken = tx.uow.customers.by_external_ids(externals) if externals else {}
+        if taken:
+            holder = next(iter(taken.values()))
+            raise Conflict(f"external_id is already used by customer {holder.id}")
+        emails = [v.email_key(f.email) for f in people if f.email is not None]
+        if len(set(emails)) != len(emails):
+            raise ValidationError("email", "appears twice among the new customers")
+        for key in emails:
+            holder = tx.uow.customers.by_email(key)
+            if holder is not None:
+                raise Conflict(f"email is already used by customer {holder.id}")
         initial = self._kit.stages.initial
         accounts, changes, customers = [], [], []
         for fields in people:
