@@ -152,9 +152,9 @@ class CustomersService(Service):
         if len(set(emails)) != len(emails):
             raise ValidationError("email", "appears twice among the new customers")
         for key in emails:
-            holder = tx.uow.customers.by_email(key)
-            if holder is not None:
-                raise Conflict(f"email is already used by customer {holder.id}")
+            owner = tx.uow.customers.by_email(key)
+            if owner is not None:
+                raise Conflict(f"email is already used by customer {owner.id}")
         initial = self._kit.stages.initial
         accounts, changes, customers = [], [], []
         for fields in people:
