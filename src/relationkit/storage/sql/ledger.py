@@ -16,9 +16,10 @@ from sqlalchemy import ColumnElement, Exists, and_, exists, not_, select, true, 
 from relationkit.domain.ledger import Allocation, EntryKind, LedgerEntry
 from relationkit.storage.ports import chunked
 from relationkit.storage.sql import rows
+from relationkit.storage.sql.bulk import Inserts
+from relationkit.storage.sql.executor import Executor
 from relationkit.storage.sql.repositories import CHUNK
 from relationkit.storage.sql.tables import Tables
-from relationkit.storage.sql.translate import Executor
 
 __all__ = ["SqlLedger"]
 
@@ -28,18 +29,16 @@ _SETTLING = (EntryKind.ACTIVATE.value, EntryKind.VOID.value)
 class SqlLedger:
     """The ledger (:class:`~relationkit.storage.ports.LedgerRepository`)."""
 
-    def __init__(self, executor: Executor, tables: Tables) -> None:
+    def __init__(self, executor: Executor, tables: Tables, inserts: Inserts) -> None:
         self._x = executor
         self._t = tables
+        self._i = inserts
 
     def add_many(self, entries: Sequence[LedgerEntry]) -> None:
         """Append entries and their allocations: one executemany per table."""
-        if not entries:
-            return
-        self._x.write(self._t.ledger_entries.insert(), [rows.entry_row(e) for e in entries])
+        self._x.insert(self._i.ledger_entries, [rows.entry_row(e) for e in entries])
         allocations = [a for e in entries for a in rows.allocation_rows(e)]
-        if allocations:
-            self._x.write(self._t.ledger_allocations.insert(), allocations)
+        self._x.insert(self._i.ledger_allocations, allocations)
 
     def for_account(self, account_id: str) -> list[LedgerEntry]:
         """Return an account's entries in id order (two queries)."""

@@ -18,9 +18,10 @@ from relationkit.domain.purchases import LineItem, Purchase, Refund
 from relationkit.errors import NotFound
 from relationkit.storage.ports import SpendRow, chunked
 from relationkit.storage.sql import rows
+from relationkit.storage.sql.bulk import Inserts
+from relationkit.storage.sql.executor import Executor
 from relationkit.storage.sql.repositories import CHUNK
 from relationkit.storage.sql.tables import Tables
-from relationkit.storage.sql.translate import Executor
 
 __all__ = ["SqlPurchases"]
 
@@ -28,9 +29,10 @@ __all__ = ["SqlPurchases"]
 class SqlPurchases:
     """Purchases (:class:`~relationkit.storage.ports.PurchaseRepository`)."""
 
-    def __init__(self, executor: Executor, tables: Tables) -> None:
+    def __init__(self, executor: Executor, tables: Tables, inserts: Inserts) -> None:
         self._x = executor
         self._t = tables
+        self._i = inserts
 
     def add_many(self, purchases: Sequence[Purchase]) -> None:
         """Insert purchases and their lines: one executemany per table.
@@ -41,12 +43,9 @@ class SqlPurchases:
         Raises:
             DuplicateKey: ``"order_id"`` for an order id already stored.
         """
-        if not purchases:
-            return
-        self._x.write(self._t.purchases.insert(), [rows.purchase_row(p) for p in purchases])
+        self._x.insert(self._i.purchases, [rows.purchase_row(p) for p in purchases])
         lines = [line for p in purchases for line in rows.line_rows(p)]
-        if lines:
-            self._x.write(self._t.purchase_lines.insert(), lines)
+        self._x.insert(self._i.purchase_lines, lines)
 
     def get_many(self, order_ids: Sequence[str]) -> dict[str, Purchase]:
         """Return the purchases with these order ids, with lines and refunds.
@@ -58,12 +57,12 @@ class SqlPurchases:
         for chunk in chunked(list(dict.fromkeys(order_ids)), CHUNK):
             heads = self._x.rows(select(p).where(p.c.order_id.in_(chunk)))
             if heads:
-                ids = [h.id for h in heads]
+                orders = [h.order_id for h in heads]
                 found.update(
                     self._assemble(
                         heads,
-                        self._t.purchase_lines.c.purchase_id.in_(ids),
-                        self._t.refunds.c.order_id.in_([h.order_id for h in heads]),
+                        self._t.purchase_lines.c.order_id.in_(orders),
+                        self._t.refunds.c.order_id.in_(orders),
                     )
                 )
         return {o: found[o] for o in order_ids if o in found}
@@ -79,7 +78,7 @@ class SqlPurchases:
         def dangling() -> Exception:
             return NotFound("purchase", refund.order_id)
 
-        self._x.write(self._t.refunds.insert(), rows.refund_row(refund), dangling=dangling)
+        self._x.insert(self._i.refunds, [rows.refund_row(refund)], dangling=dangling)
 
     def get_refund(self, refund_id: str) -> Refund | None:
         """Return a refund by its id."""
@@ -99,12 +98,11 @@ class SqlPurchases:
         )
         if not heads:
             return []
-        of_account = select(p.c.id).where(p.c.account_id == account_id)
-        orders_of_account = select(p.c.order_id).where(p.c.account_id == account_id)
+        orders = select(p.c.order_id).where(p.c.account_id == account_id).scalar_subquery()
         assembled = self._assemble(
             heads,
-            self._t.purchase_lines.c.purchase_id.in_(of_account.scalar_subquery()),
-            self._t.refunds.c.order_id.in_(orders_of_account.scalar_subquery()),
+            self._t.purchase_lines.c.order_id.in_(orders),
+            self._t.refunds.c.order_id.in_(orders),
         )
         return list(assembled.values())
 
@@ -117,14 +115,14 @@ class SqlPurchases:
         """Attach lines and refunds to purchase rows; keep the rows' order."""
         lt, rt = self._t.purchase_lines, self._t.refunds
         lines: defaultdict[str, list[LineItem]] = defaultdict(list)
-        lines_stmt = select(lt).where(lines_where).order_by(lt.c.purchase_id, lt.c.position)
+        lines_stmt = select(lt).where(lines_where).order_by(lt.c.order_id, lt.c.position)
         for row in self._x.rows(lines_stmt):
-            lines[row.purchase_id].append(rows.to_line(row))
+            lines[row.order_id].append(rows.to_line(row))
         refunds: defaultdict[str, list[Refund]] = defaultdict(list)
         for row in self._x.rows(select(rt).where(refunds_where).order_by(rt.c.seq)):
             refunds[row.order_id].append(rows.to_refund(row))
         return {
-            h.order_id: rows.to_purchase(h, lines.get(h.id, ()), refunds.get(h.order_id, ()))
+            h.order_id: rows.to_purchase(h, lines.get(h.order_id, ()), refunds.get(h.order_id, ()))
             for h in heads
         }
 

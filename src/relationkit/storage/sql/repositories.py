@@ -1,7 +1,7 @@
 """Repositories of accounts, customers, stage history, interactions, idempotency.
 
 Each repository runs its statements through the transaction's
-:class:`~relationkit.storage.sql.translate.Executor`; purchases and the ledger
+:class:`~relationkit.storage.sql.executor.Executor`; purchases and the ledger
 live in their own modules. Lookups by many keys go in IN lists of at most
 :data:`CHUNK` keys, one query per chunk, never one per key.
 """
@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 
 from relationkit.domain.customers import Account, Customer
 from relationkit.domain.interactions import Interaction
 from relationkit.domain.lifecycle import StageChange
 from relationkit.storage.ports import DuplicateKey, IdempotencyRecord, chunked
 from relationkit.storage.sql import rows
+from relationkit.storage.sql.bulk import Inserts
+from relationkit.storage.sql.executor import Executor
 from relationkit.storage.sql.tables import Tables
-from relationkit.storage.sql.translate import Executor
 
 __all__ = [
     "CHUNK",
@@ -39,9 +40,10 @@ def _dangling_account() -> Exception:
 
 
 class _Repository:
-    def __init__(self, executor: Executor, tables: Tables) -> None:
+    def __init__(self, executor: Executor, tables: Tables, inserts: Inserts) -> None:
         self._x = executor
         self._t = tables
+        self._i = inserts
 
 
 class SqlAccounts(_Repository):
@@ -49,8 +51,7 @@ class SqlAccounts(_Repository):
 
     def add_many(self, accounts: Sequence[Account]) -> None:
         """Insert new accounts (a duplicate id: ``DuplicateKey("account_id")``)."""
-        if accounts:
-            self._x.write(self._t.accounts.insert(), [rows.account_row(a) for a in accounts])
+        self._x.insert(self._i.accounts, [rows.account_row(a) for a in accounts])
 
     def get(self, account_id: str, *, for_update: bool = False) -> Account | None:
         """Return one account; with ``for_update``, lock its row until commit.
@@ -84,7 +85,7 @@ class SqlAccounts(_Repository):
         return {i: found[i] for i in account_ids if i in found}
 
     def update_many(self, accounts: Sequence[Account]) -> None:
-        """Store new values of ``name``, ``stage``, ``stage_since``, ``version``."""
+        """Store new values of ``name``, ``stage``, ``stage_since``, ``version``, ``tier``."""
         if not accounts:
             return
         t = self._t.accounts
@@ -96,6 +97,7 @@ class SqlAccounts(_Repository):
                 stage=bindparam("b_stage", type_=t.c.stage.type),
                 stage_since=bindparam("b_stage_since", type_=t.c.stage_since.type),
                 version=bindparam("b_version", type_=t.c.version.type),
+                tier=bindparam("b_tier", type_=t.c.tier.type),
             )
         )
         self._x.write(stmt, [rows.account_update_row(a) for a in accounts])
@@ -125,12 +127,59 @@ class SqlCustomers(_Repository):
             DuplicateKey: ``"customer_id"``, ``"email"``, ``"external_id"``,
                 or ``"account_id"`` when the account does not exist.
         """
-        if customers:
-            self._x.write(
-                self._t.customers.insert(),
-                [rows.customer_row(c) for c in customers],
-                dangling=_dangling_account,
-            )
+        if not customers:
+            return
+        params = [rows.customer_row(c) for c in customers]
+        if self._x.connection.dialect.name != "sqlite":
+            # PostgreSQL checks the primary key, then email, then external
+            # id: the memory backend's order.
+            self._x.insert(self._i.customers, params, dangling=_dangling_account)
+            return
+        # SQLite checks a row's unique indexes newest first (so the primary
+        # key last) and foreign keys at the end of the statement. To name the
+        # rule the memory backend names, undo the batch and look again.
+        keys = [(p["id"], p["account_id"], p["email_key"], p["external_id"]) for p in params]
+        try:
+            with self._x.savepoint():
+                self._x.insert(self._i.customers, params, dangling=_dangling_account)
+        except DuplicateKey as e:
+            raise DuplicateKey(self._first_broken_rule(keys) or e.constraint) from e.__cause__
+
+    def _first_broken_rule(
+        self, keys: Sequence[tuple[str, str, str | None, str | None]]
+    ) -> str | None:
+        """Return the rule the memory backend would report for these new rows.
+
+        Args:
+            keys: each new row's id, account id, email key and external id.
+        """
+        t, a = self._t.customers, self._t.accounts
+        taken_ids = self._existing(t.c.id, [k[0] for k in keys])
+        known_accounts = self._existing(a.c.id, [k[1] for k in keys])
+        taken_emails = self._existing(t.c.email_key, [k[2] for k in keys if k[2] is not None])
+        taken_externals = self._existing(t.c.external_id, [k[3] for k in keys if k[3]])
+        for customer_id, account_id, email, external_id in keys:
+            if customer_id in taken_ids:
+                return "customer_id"
+            if account_id not in known_accounts:
+                return "account_id"
+            if email is not None and email in taken_emails:
+                return "email"
+            if external_id is not None and external_id in taken_externals:
+                return "external_id"
+            # Later rows of the batch collide with this one too.
+            taken_ids.add(customer_id)
+            if email is not None:
+                taken_emails.add(email)
+            if external_id is not None:
+                taken_externals.add(external_id)
+        return None
+
+    def _existing(self, column: ColumnElement[str], values: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in chunked(list(dict.fromkeys(values)), CHUNK):
+            found.update(r[0] for r in self._x.rows(select(column).where(column.in_(chunk))))
+        return found
 
     def get(self, customer_id: str) -> Customer | None:
         """Return one customer."""
@@ -187,8 +236,7 @@ class SqlStages(_Repository):
 
     def add_many(self, changes: Sequence[StageChange]) -> None:
         """Append stage changes; their ``seq`` keeps the order they came in."""
-        if changes:
-            self._x.write(self._t.stage_changes.insert(), [rows.stage_row(c) for c in changes])
+        self._x.insert(self._i.stage_changes, [rows.stage_row(c) for c in changes])
 
     def for_account(self, account_id: str) -> list[StageChange]:
         """Return an account's stage changes, oldest (first inserted) first."""
@@ -202,7 +250,7 @@ class SqlInteractions(_Repository):
 
     def add(self, interaction: Interaction) -> None:
         """Insert one interaction."""
-        self._x.write(self._t.interactions.insert(), rows.interaction_row(interaction))
+        self._x.insert(self._i.interactions, [rows.interaction_row(interaction)])
 
     def for_account(self, account_id: str) -> list[Interaction]:
         """Return an account's interactions, in ``occurred_at`` then id order."""
@@ -222,4 +270,4 @@ class SqlIdempotency(_Repository):
 
     def add(self, record: IdempotencyRecord) -> None:
         """Insert a record (an existing ``(scope, key)``: ``DuplicateKey("idempotency_key")``)."""
-        self._x.write(self._t.idempotency.insert(), rows.idempotency_row(record))
+        self._x.insert(self._i.idempotency, [rows.idempotency_row(record)])

@@ -60,6 +60,7 @@ def account_row(a: Account) -> dict[str, Any]:
         "stage_since": a.stage_since,
         "created_at": a.created_at,
         "version": a.version,
+        "tier": a.tier,
     }
 
 
@@ -71,6 +72,7 @@ def account_update_row(a: Account) -> dict[str, Any]:
         "b_stage": a.stage,
         "b_stage_since": a.stage_since,
         "b_version": a.version,
+        "b_tier": a.tier,
     }
 
 
@@ -84,6 +86,7 @@ def to_account(r: AnyRow) -> Account:
         stage_since=r.stage_since,
         created_at=r.created_at,
         version=r.version,
+        tier=r.tier,
     )
 
 
@@ -193,7 +196,7 @@ def line_rows(p: Purchase) -> Iterable[dict[str, Any]]:
     """Yield the INSERT parameters of a purchase's lines, numbered in order."""
     for position, line in enumerate(p.lines):
         yield {
-            "purchase_id": p.id,
+            "order_id": p.order_id,
             "position": position,
             "sku": line.sku,
             "quantity": line.quantity,

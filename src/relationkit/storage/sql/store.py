@@ -30,6 +30,8 @@ from relationkit.storage.ports import (
     StageRepository,
 )
 from relationkit.storage.sql import sqlite
+from relationkit.storage.sql.bulk import Inserts, build_inserts
+from relationkit.storage.sql.executor import Executor, end_transaction
 from relationkit.storage.sql.ledger import SqlLedger
 from relationkit.storage.sql.purchases import SqlPurchases
 from relationkit.storage.sql.repositories import (
@@ -41,7 +43,7 @@ from relationkit.storage.sql.repositories import (
 )
 from relationkit.storage.sql.schema import prepare
 from relationkit.storage.sql.tables import Tables, build_tables, new_metadata
-from relationkit.storage.sql.translate import Executor, Translator
+from relationkit.storage.sql.translate import Translator
 
 __all__ = ["SqlStorage", "SqlUnitOfWork"]
 
@@ -59,50 +61,23 @@ class SqlUnitOfWork:
     ledger: LedgerRepository
     idempotency: IdempotencyRepository
 
-    def __init__(self, executor: Executor, tables: Tables) -> None:
+    def __init__(self, executor: Executor, tables: Tables, inserts: Inserts) -> None:
         self._x = executor
-        self.accounts = SqlAccounts(executor, tables)
-        self.customers = SqlCustomers(executor, tables)
-        self.stages = SqlStages(executor, tables)
-        self.interactions = SqlInteractions(executor, tables)
-        self.purchases = SqlPurchases(executor, tables)
-        self.ledger = SqlLedger(executor, tables)
-        self.idempotency = SqlIdempotency(executor, tables)
+        self.accounts = SqlAccounts(executor, tables, inserts)
+        self.customers = SqlCustomers(executor, tables, inserts)
+        self.stages = SqlStages(executor, tables, inserts)
+        self.interactions = SqlInteractions(executor, tables, inserts)
+        self.purchases = SqlPurchases(executor, tables, inserts)
+        self.ledger = SqlLedger(executor, tables, inserts)
+        self.idempotency = SqlIdempotency(executor, tables, inserts)
 
-    @contextmanager
-    def savepoint(self) -> Iterator[None]:
-        """Open a SAVEPOINT; an exception rolls back to it and propagates.
+    def savepoint(self) -> AbstractContextManager[None]:
+        """Return a context in which an exception undoes only what it wrote.
 
-        After a failed statement PostgreSQL refuses everything until a
-        rollback; rolling back to the savepoint makes the transaction usable
-        again, which is what lets the kit recover from a DuplicateKey.
+        A SAVEPOINT: rolling back to it also makes a PostgreSQL transaction
+        usable again after a failed statement (a DuplicateKey, say).
         """
-        x = self._x
-        try:
-            nested = x.connection.begin_nested()
-        except x.translate.catches as e:
-            raise x.translate(e) from e
-        try:
-            yield
-        except BaseException:
-            _end(nested, x.translate, commit=False)
-            raise
-        _end(nested, x.translate, commit=True)
-
-
-def _end(tx: _Transaction, translate: Translator, *, commit: bool) -> None:
-    """Commit or roll back ``tx``, translating what the driver raises."""
-    if commit:
-        try:
-            tx.commit()
-        except translate.catches as e:
-            raise translate(e) from e
-        return
-    if tx.is_active:
-        # A failed rollback (a dropped connection) must not hide the error
-        # that caused it; the connection is discarded when it is closed.
-        with contextlib.suppress(*translate.catches):
-            tx.rollback()
+        return self._x.savepoint()
 
 
 class SqlStorage:
@@ -147,6 +122,7 @@ class SqlStorage:
         self.metadata = metadata if metadata is not None else new_metadata()
         self.tables = build_tables(self.metadata, prefix)
         dialect = self._engine.dialect
+        self._inserts = build_inserts(self.tables, dialect)
         self._translate = Translator(
             self.tables.logical_names,
             self.tables.column_names,
@@ -226,15 +202,16 @@ class SqlStorage:
                 try:
                     yield connection
                 except BaseException:
-                    _end(tx, t, commit=False)
+                    end_transaction(tx, t, commit=False)
                     raise
-                _end(tx, t, commit=True)
+                end_transaction(tx, t, commit=True)
             finally:
                 if host is None:
                     with contextlib.suppress(*t.catches):
                         connection.close()
 
-    def transaction(self, *, write: bool) -> AbstractContextManager[SqlUnitOfWork]:
+    @contextmanager
+    def transaction(self, *, write: bool) -> Iterator[SqlUnitOfWork]:
         """Open a transaction; commit on normal exit, roll back on exception.
 
         On SQLite a write transaction starts with ``BEGIN IMMEDIATE``: it
@@ -247,13 +224,9 @@ class SqlStorage:
         """
         if self._closed:
             raise StorageError("the SQL store is closed")
-        return self._unit_of_work(write)
-
-    @contextmanager
-    def _unit_of_work(self, write: bool) -> Iterator[SqlUnitOfWork]:
         with self._begin(write=write) as connection:
             executor = Executor(connection, self._translate, writable=write)
-            yield SqlUnitOfWork(executor, self.tables)
+            yield SqlUnitOfWork(executor, self.tables, self._inserts)
 
     def close(self) -> None:
         """Release the engine's connections if this store owns it. Idempotent.

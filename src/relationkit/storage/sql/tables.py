@@ -180,10 +180,11 @@ def build_tables(metadata: MetaData, prefix: str = "rk_") -> Tables:
         Column("id", key_type(_ID), nullable=False),
         Column("name", Text, nullable=False),
         Column("kind", String(8), nullable=False),
-        Column("stage", String(_WORD), nullable=False),
+        Column("stage", String(_KEY), nullable=False),
         Column("stage_since", UtcDateTime, nullable=False),
         Column("created_at", UtcDateTime, nullable=False),
         Column("version", BigInteger, nullable=False),
+        Column("tier", String(_KEY)),
         PrimaryKeyConstraint("id", name=n.unique("pk", accounts, ("id",), "account_id")),
         Index(n.index(accounts, "stage"), "stage"),
     )
@@ -222,8 +223,8 @@ def build_tables(metadata: MetaData, prefix: str = "rk_") -> Tables:
             nullable=False,
         ),
         Column("account_id", key_type(_ID), nullable=False),
-        Column("from_stage", String(_WORD)),
-        Column("to_stage", String(_WORD), nullable=False),
+        Column("from_stage", String(_KEY)),
+        Column("to_stage", String(_KEY), nullable=False),
         Column("at", UtcDateTime, nullable=False),
         Column("reason", Text),
         Column("automatic", Boolean(create_constraint=False), nullable=False),
@@ -258,14 +259,17 @@ def build_tables(metadata: MetaData, prefix: str = "rk_") -> Tables:
         Column("currency", String(3), nullable=False),
         Column("points_used", BigInteger, nullable=False),
         Column("recorded_at", UtcDateTime, nullable=False),
-        PrimaryKeyConstraint("id", name=n.unique("pk", purchases, ("id",), "purchase_id")),
-        UniqueConstraint("order_id", name=n.unique("uq", purchases, ("order_id",), "order_id")),
+        # The order id is the key, so that storing a purchase twice reports
+        # "order_id" on every dialect. Purchase ids are generated and only
+        # indexed: like the memory backend, nothing else relies on them.
+        PrimaryKeyConstraint("order_id", name=n.unique("pk", purchases, ("order_id",), "order_id")),
+        Index(n.index(purchases, "id"), "id"),
         Index(n.index(purchases, "account_id"), "account_id", "occurred_at", "id"),
     )
     t_lines = _table(
         metadata,
         lines,
-        Column("purchase_id", key_type(_ID), nullable=False),
+        Column("order_id", key_type(_HOST_KEY), nullable=False),
         Column("position", Integer, nullable=False),
         Column("sku", String(_KEY), nullable=False),
         Column("quantity", BigInteger, nullable=False),
@@ -273,12 +277,12 @@ def build_tables(metadata: MetaData, prefix: str = "rk_") -> Tables:
         Column("currency", String(3), nullable=False),
         Column("category", String(_KEY)),
         PrimaryKeyConstraint(
-            "purchase_id",
+            "order_id",
             "position",
-            name=n.unique("pk", lines, ("purchase_id", "position"), "purchase_line"),
+            name=n.unique("pk", lines, ("order_id", "position"), "purchase_line"),
         ),
         ForeignKeyConstraint(
-            ["purchase_id"], [f"{ref}{purchases}.id"], name=n.foreign(lines, "purchase_id")
+            ["order_id"], [f"{ref}{purchases}.order_id"], name=n.foreign(lines, "order_id")
         ),
     )
     t_refunds = _table(
@@ -359,7 +363,7 @@ def build_tables(metadata: MetaData, prefix: str = "rk_") -> Tables:
     t_idempotency = _table(
         metadata,
         idempotency,
-        Column("scope", String(_WORD), nullable=False),
+        Column("scope", String(_KEY), nullable=False),
         Column("key", String(_KEY), nullable=False),
         Column("payload_hash", String(_KEY), nullable=False),
         Column("result", Text, nullable=False),

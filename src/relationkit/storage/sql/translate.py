@@ -1,7 +1,9 @@
 """Driver errors to relationkit errors, at the edge of the SQL backend.
 
-Every statement the backend runs goes through :class:`Executor`, so no raw
-driver or SQLAlchemy error escapes:
+Every statement the backend runs goes through
+:class:`~relationkit.storage.sql.executor.Executor`, which raises what
+:class:`Translator` makes of a failure, so no raw driver or SQLAlchemy error
+escapes:
 
 - a broken uniqueness rule -> :class:`DuplicateKey` with the logical name of
   the constraint (PostgreSQL names the constraint; SQLite names the columns);
@@ -15,16 +17,14 @@ driver or SQLAlchemy error escapes:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping
 
-from sqlalchemy import Connection, CursorResult, Executable, Row
 from sqlalchemy import exc as sa_exc
 
 from relationkit.errors import StorageError
 from relationkit.storage.ports import DuplicateKey, TransientStorageError
 
-__all__ = ["Executor", "Translator"]
+__all__ = ["Translator"]
 
 _TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
 _UNIQUE_SQLSTATE = "23505"
@@ -34,8 +34,6 @@ _SQLITE_BUSY = 5
 _SQLITE_LOCKED = 6
 _SQLITE_UNIQUE_PREFIX = "UNIQUE constraint failed: "
 _SQLITE_PK_PREFIX = "PRIMARY KEY constraint failed: "
-
-Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
 
 def _sqlstate(orig: BaseException | None) -> str | None:
@@ -112,60 +110,3 @@ class Translator:
                 columns = tuple(sorted(c.strip() for c in message[len(prefix) :].split(",")))
                 return self._columns.get(columns, ", ".join(columns))
         return None
-
-
-class Executor:
-    """Run statements on one connection, translating every failure.
-
-    Results are fully fetched inside the guard, because SQLite reports some
-    errors (busy, locked) while rows are being stepped through.
-
-    Args:
-        connection: the transaction's connection.
-        translate: the store's :class:`Translator`.
-        writable: False in a read transaction; writes then raise StorageError,
-            as on the memory backend.
-    """
-
-    def __init__(self, connection: Connection, translate: Translator, *, writable: bool) -> None:
-        self.connection = connection
-        self.translate = translate
-        self.writable = writable
-
-    def rows(self, statement: Executable, params: Params = None) -> Sequence[Row[Any]]:
-        """Run a query and return all its rows."""
-        try:
-            return self.connection.execute(statement, params).all()
-        except self.translate.catches as e:
-            raise self.translate(e) from e
-
-    def scalar(self, statement: Executable, params: Params = None) -> Any:
-        """Run a query and return the first column of its first row (or None)."""
-        try:
-            return self.connection.execute(statement, params).scalar()
-        except self.translate.catches as e:
-            raise self.translate(e) from e
-
-    def write(
-        self,
-        statement: Executable,
-        params: Params = None,
-        *,
-        dangling: Callable[[], Exception] | None = None,
-    ) -> CursorResult[Any]:
-        """Run an INSERT/UPDATE (one parameter set, or many as one executemany).
-
-        Args:
-            statement: the DML statement.
-            params: one mapping, or a non-empty list for an executemany.
-            dangling: the error for a foreign key violation (see :class:`Translator`).
-
-        Raises:
-            StorageError: in a read-only transaction, or if the database fails.
-        """
-        if not self.writable:
-            raise StorageError("write attempted in a read-only transaction")
-        try:
-            return self.connection.execute(statement, params)
-        except self.translate.catches as e:
-            raise self.translate(e, dangling=dangling) from e

@@ -7,7 +7,7 @@
 - :func:`key_type` is a string column for identifiers that sorts by code point
   on every dialect (``COLLATE "C"`` on PostgreSQL), as Python's ``sorted`` and
   the memory backend do.
-- :func:`json_type` is JSON, stored as ``JSONB`` on PostgreSQL.
+- :func:`json_type` is JSON (text on SQLite, ``JSON`` on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import Any
 
 import pendulum
 from sqlalchemy import JSON, DateTime, Dialect, String
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 __all__ = ["UtcDateTime", "json_type", "key_type", "to_utc"]
@@ -72,14 +71,17 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
     def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
-        offset = value.utcoffset()
-        if offset is None:
-            raise ValueError("naive datetimes cannot be stored: their instant is unknown")
+        tz = value.tzinfo
+        # Models hold pendulum UTC already: skip the (slow) offset look-up.
+        if tz is not _PENDULUM_UTC and tz is not _UTC:
+            offset = value.utcoffset()
+            if offset is None:
+                raise ValueError("naive datetimes cannot be stored: their instant is unknown")
+            if offset and dialect.name == "sqlite":
+                value = dt.datetime.astimezone(value, _UTC)
         if dialect.name != "sqlite":
             return value
-        if offset:
-            value = dt.datetime.astimezone(value, _UTC)
-        # datetime's own isoformat (not pendulum's) with the offset cut off.
+        # datetime's own isoformat (not pendulum's), with the "+00:00" cut off.
         return dt.datetime.isoformat(value, " ", "microseconds")[:_SQLITE_WIDTH]
 
     def process_result_value(self, value: Any, dialect: Dialect) -> pendulum.DateTime | None:
@@ -96,5 +98,10 @@ def key_type(length: int) -> TypeEngine[str]:
 
 
 def json_type() -> TypeEngine[Any]:
-    """Return a JSON type (``JSONB`` on PostgreSQL, text elsewhere)."""
-    return JSON().with_variant(JSONB(), "postgresql")
+    """Return a JSON type: ``JSON`` on PostgreSQL, text elsewhere.
+
+    Not ``JSONB``: it rejects ``\\u0000`` in strings, which the memory
+    backend (and the attribute validator) accept. Queries can still cast to
+    ``jsonb`` where they need its operators.
+    """
+    return JSON()
