@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time
@@ -131,8 +132,13 @@ class RelationKit:
                 tx.restore(mark)
                 raise
         result, events = self._run_outer(work)
-        self.hooks.dispatch(events)
+        self._dispatch(events)
         return result
+
+    def _dispatch(self, events: list[Event]) -> None:
+        """Hand events to the hooks once the work that made them is durable."""
+        if events:
+            self.storage.after_commit(functools.partial(self.hooks.dispatch, events))
 
     def _run_outer(self, work: Callable[[Tx], T]) -> tuple[T, list[Event]]:
         self._check_open()
@@ -200,7 +206,7 @@ class RelationKit:
                 tx.flush()
             finally:
                 self._local.outer = None
-        self.hooks.dispatch(tx.events)
+        self._dispatch(tx.events)
 
     # -- whole-account views ------------------------------------------------
 

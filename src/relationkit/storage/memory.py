@@ -410,6 +410,10 @@ class MemoryStorage:
                 uow.rollback_to(0)
                 raise
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` now: a memory transaction is final when it ends."""
+        callback()
+
     def close(self) -> None:
         """Mark the store closed; later transactions raise StorageError."""
         self._closed = True

@@ -23,7 +23,7 @@ checks them):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
@@ -342,6 +342,17 @@ class Storage(Protocol):
 
     def transaction(self, *, write: bool) -> AbstractContextManager[UnitOfWork]:
         """Open a transaction; commit on normal exit, roll back on exception."""
+        ...
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the transaction that just ended is durable.
+
+        A store that commits its own transactions calls it at once. A store
+        joined to a transaction its host owns (a host ``Connection`` already
+        in a transaction) calls it when the host commits, and never if the
+        host rolls back: the kit dispatches events through this, so hooks
+        never see work that did not commit.
+        """
         ...
 
     def close(self) -> None:

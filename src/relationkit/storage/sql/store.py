@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, RootTransaction, create_engine, make_url
+from sqlalchemy import (
+    Connection,
+    Engine,
+    MetaData,
+    RootTransaction,
+    create_engine,
+    event,
+    make_url,
+)
 from sqlalchemy.engine import NestedTransaction
 from sqlalchemy.pool import StaticPool
 
@@ -139,6 +147,8 @@ class SqlStorage:
         # One connection shared by every thread (StaticPool): take turns.
         self._serial = isinstance(self._engine.pool, StaticPool) and self._connection is None
         self._lock = threading.RLock()
+        self._listening = False
+        self._waiting: list[Callable[[], None]] = []
         if is_sqlite:
             sqlite.install(self._engine, busy_timeout=busy_timeout)
         try:
@@ -227,6 +237,34 @@ class SqlStorage:
         with self._begin(write=write) as connection:
             executor = Executor(connection, self._translate, writable=write)
             yield SqlUnitOfWork(executor, self.tables, self._inserts)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` now, or when the host commits the transaction we joined.
+
+        When the store works inside a host's transaction (a host
+        ``Connection`` passed in and already begun), the host's commit is
+        what makes the work durable: the callback waits for it, and is
+        dropped if the host rolls back.
+        """
+        host = self._connection
+        if host is None or not host.in_transaction():
+            callback()
+            return
+        if not self._listening:
+            # Listeners stay for the store's life: removing one while the
+            # connection dispatches its commit is not allowed.
+            event.listen(host, "commit", self._host_committed)
+            event.listen(host, "rollback", self._host_rolled_back)
+            self._listening = True
+        self._waiting.append(callback)
+
+    def _host_committed(self, _connection: Connection) -> None:
+        waiting, self._waiting = self._waiting, []
+        for callback in waiting:
+            callback()
+
+    def _host_rolled_back(self, _connection: Connection) -> None:
+        self._waiting = []
 
     def close(self) -> None:
         """Release the engine's connections if this store owns it. Idempotent.
