@@ -88,6 +88,12 @@ class Tx:
                 self._locked.add(account_id)
         return {a: self._accounts[a] for a in account_ids}
 
+    def current(self, account_id: str) -> Account:
+        """Return the account as it will be stored at commit (its version included)."""
+        account = self.account(account_id)
+        version = self._versions.get(account_id, account.version)
+        return account if version == account.version else attrs.evolve(account, version=version)
+
     def adopt(self, account: Account) -> None:
         """Cache an account this transaction has just inserted (it is ours alone)."""
         self._accounts[account.id] = account

@@ -61,10 +61,18 @@ def identifier(value: object, field: str, *, max_length: int = MAX_ID) -> str:
     return stripped
 
 
+def _no_nul(value: str, field: str) -> None:
+    # PostgreSQL cannot store NUL in text; refusing it everywhere keeps
+    # every backend storing the same values.
+    if "\x00" in value:
+        raise ValidationError(field, "must not contain NUL characters")
+
+
 def text(value: object, field: str, *, max_length: int = MAX_NAME) -> str:
     """Return a non-empty, stripped string of at most ``max_length`` characters."""
     if not isinstance(value, str):
         raise ValidationError(field, "must be a string")
+    _no_nul(value, field)
     stripped = value.strip()
     if not stripped:
         raise ValidationError(field, "must not be empty")
@@ -79,6 +87,7 @@ def optional_text(value: object, field: str, *, max_length: int = MAX_TEXT) -> s
         return None
     if not isinstance(value, str):
         raise ValidationError(field, "must be a string or None")
+    _no_nul(value, field)
     if len(value) > max_length:
         raise ValidationError(field, f"must be at most {max_length} characters")
     return value
@@ -89,7 +98,7 @@ def email(value: object, field: str = "email") -> str:
     if not isinstance(value, str):
         raise ValidationError(field, "must be a string")
     stripped = value.strip()
-    if len(stripped) > 254 or not _EMAIL.match(stripped):
+    if len(stripped) > 254 or _CONTROL.search(stripped) or not _EMAIL.match(stripped):
         raise ValidationError(field, "is not a valid email address")
     return stripped
 
@@ -118,6 +127,7 @@ def attributes(value: object, field: str = "attributes") -> dict[str, Any]:
     for key, item in value.items():
         if not isinstance(key, str) or not key:
             raise ValidationError(field, "keys must be non-empty strings")
+        _no_nul(key, field)
         _json_safe(item, f"{field}[{key!r}]")
         out[key] = item
     return out
@@ -126,7 +136,10 @@ def attributes(value: object, field: str = "attributes") -> dict[str, Any]:
 def _json_safe(value: object, field: str, depth: int = 0) -> None:
     if depth > 16:
         raise ValidationError(field, "is nested too deeply")
-    if value is None or isinstance(value, str | bool | int):
+    if isinstance(value, str):
+        _no_nul(value, field)
+        return
+    if value is None or isinstance(value, bool | int):
         return
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
@@ -140,6 +153,7 @@ def _json_safe(value: object, field: str, depth: int = 0) -> None:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ValidationError(field, "keys must be strings")
+            _no_nul(key, field)
             _json_safe(item, f"{field}[{key!r}]", depth + 1)
         return
     raise ValidationError(field, f"holds a {type(value).__name__}, which is not JSON-safe")

@@ -689,7 +689,14 @@ def _ledger_cases(u: UnitOfWork) -> None:
             entry(3, "acc_0002", activate, 50, lot_id="led_0002"),
             # 3: pending, then voided: settled.
             entry(4, "acc_0003", pending, 50, available_at=due_at),
-            entry(5, "acc_0003", void, -50, lot_id="led_0004"),
+            entry(
+                5,
+                "acc_0003",
+                void,
+                -50,
+                lot_id="led_0004",
+                allocations=(Allocation(lot_id="led_0004", points=50),),
+            ),
             # 4: a lot expiring at T0+10d, not expired yet.
             entry(6, "acc_0004", earn, 30, lot_id="led_0006", expires_at=due_at),
             # 5: a lot that an expire entry already took.
@@ -704,8 +711,15 @@ def _ledger_cases(u: UnitOfWork) -> None:
             # 6: a debit never expires; a lot expiring later is not due yet.
             entry(9, "acc_0006", EntryKind.REDEEM, -5, expires_at=due_at),
             entry(10, "acc_0006", earn, 30, lot_id="led_0010", expires_at=due_at.add(days=5)),
-            # 7: a pending entry without available_at falls under the expiry rule.
-            entry(11, "acc_0007", pending, 5, lot_id="led_0011", expires_at=due_at),
+            # 7: a lot whose points were all spent has nothing left to expire.
+            entry(11, "acc_0007", earn, 20, lot_id="led_0011", expires_at=due_at),
+            entry(
+                12,
+                "acc_0007",
+                EntryKind.REDEEM,
+                -20,
+                allocations=(Allocation(lot_id="led_0011", points=20),),
+            ),
         ]
     )
 
@@ -730,10 +744,10 @@ def test_due_accounts_match_the_memory_backend(store: SqlStorage, days: int) -> 
 
 
 def test_due_accounts_at_ten_days(store: SqlStorage) -> None:
-    """At T0+10d: the unactivated pending, the live lot, the unlocked expiring pending."""
+    """At T0+10d: the unactivated pending and the lot with points left, nothing else."""
     write(store, _ledger_cases)
 
-    expected = ["acc_0001", "acc_0004", "acc_0007"]
+    expected = ["acc_0001", "acc_0004"]
     assert expected == read(store, lambda u: u.ledger.due_accounts(T0.add(days=10)))
 
 

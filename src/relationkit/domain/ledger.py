@@ -235,7 +235,7 @@ class LedgerState:
 
     def pending_points(self) -> int:
         """Points awarded and still locked."""
-        return sum(p.remaining for p in self.pending.values() if not p.settled)
+        return sum(max(p.remaining, 0) for p in self.pending.values() if not p.settled)
 
     def expiring(self, as_of: pendulum.DateTime, until: pendulum.DateTime) -> int:
         """Points that will expire after ``as_of`` and by ``until`` unless spent."""
@@ -277,7 +277,7 @@ class LedgerState:
         items = [
             (p.available_at, "activate", p.id)
             for p in self.pending.values()
-            if not p.settled and p.available_at <= as_of
+            if not p.settled and p.remaining > 0 and p.available_at <= as_of
         ]
         items += [
             (lot.expires_at, "expire", lot.id)

@@ -195,7 +195,8 @@ class LoyaltyProgram:
         pending_days: points stay locked this many days after the purchase
             (the return window) before they can be spent.
         expiry: when earned points expire (:class:`Expiry`).
-        timezone: the IANA zone for expiry and tier calendars.
+        timezone: the IANA zone in which expiry dates are counted (None:
+            the kit's ``timezone``).
         tiers: the tiers, qualified on ``tier_basis`` over ``tier_window_days``.
         tier_basis: ``"points_earned"`` (points earned, net of reversals) or
             ``"spend"`` (net spend in whole units). Never the balance.
@@ -227,7 +228,7 @@ class LoyaltyProgram:
     max_points_per_order: int | None = None
     pending_days: int = attrs.field(default=0, validator=_non_negative_int("pending_days"))
     expiry: Expiry = attrs.field(factory=Expiry.never)
-    timezone: str = "UTC"
+    timezone: str | None = None
     tiers: tuple[Tier, ...] = attrs.field(default=(), converter=_tiers)
     tier_basis: TierBasis = "points_earned"
     tier_window_days: int = 365
@@ -250,10 +251,11 @@ class LoyaltyProgram:
             raise ValidationError("max_points_per_order", "must be a non-negative integer or None")
         if not isinstance(self.expiry, Expiry):
             raise ValidationError("expiry", "must be an Expiry (Expiry.after_days(365), ...)")
-        try:
-            pendulum.timezone(self.timezone)
-        except Exception:
-            raise ValidationError("timezone", "must be an IANA time zone name") from None
+        if self.timezone is not None:
+            try:
+                pendulum.timezone(self.timezone)
+            except Exception:
+                raise ValidationError("timezone", "must be an IANA time zone name") from None
         if self.tier_basis not in ("points_earned", "spend"):
             raise ValidationError("tier_basis", "must be 'points_earned' or 'spend'")
         if (

@@ -45,13 +45,19 @@ class Book:
     account_id: str
     entries: list[LedgerEntry]
     state: LedgerState
+    timezone: str = "UTC"
     new: list[LedgerEntry] = attrs.field(factory=list)
 
     @classmethod
-    def load(cls, account_id: str, entries: Sequence[LedgerEntry]) -> Book:
-        """Fold stored entries into a book."""
+    def load(cls, account_id: str, entries: Sequence[LedgerEntry], timezone: str = "UTC") -> Book:
+        """Fold stored entries into a book; ``timezone`` is where expiry dates are counted."""
         ordered = list(entries)
-        return cls(account_id=account_id, entries=ordered, state=LedgerState.replay(ordered))
+        return cls(
+            account_id=account_id,
+            entries=ordered,
+            state=LedgerState.replay(ordered),
+            timezone=timezone,
+        )
 
     def append(self, entry: LedgerEntry) -> LedgerEntry:
         """Apply ``entry`` and queue it for insertion (see :meth:`flush`)."""
@@ -135,14 +141,29 @@ class Book:
             Points activated and points expired.
         """
         activated = expired = 0
-        for when, action, lot_id in self.state.due(as_of):
+        # An activation can open a lot that is itself past its expiry: go
+        # round until nothing is due, so one call settles everything.
+        while due := self.state.due(as_of):
+            got, lost = self._settle_once(tx, due, program)
+            activated += got
+            expired += lost
+        return activated, expired
+
+    def _settle_once(
+        self,
+        tx: Tx,
+        due: list[tuple[pendulum.DateTime, str, str]],
+        program: LoyaltyProgram | None,
+    ) -> tuple[int, int]:
+        activated = expired = 0
+        for when, action, lot_id in due:
             if action == "activate":
                 pending = self.state.pending[lot_id]
                 if pending.remaining <= 0:
                     continue
                 expires_at = pending.expires_at
                 if expires_at is None and program is not None:
-                    expires_at = program.expiry.expires_at(when, program.timezone)
+                    expires_at = program.expiry.expires_at(when, self.timezone)
                 self.credit(
                     tx,
                     EntryKind.ACTIVATE,

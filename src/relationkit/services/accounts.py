@@ -66,7 +66,7 @@ class AccountsService(Service):
         tx.put(account)
         tx.emit(account.id, AccountCreated, kind=kind.value, name=name)
         tx.emit(account.id, StageChanged, from_stage=None, to_stage=initial, automatic=True)
-        return tx.account(account.id)
+        return tx.current(account.id)
 
     def get(self, ref: str) -> Account:
         """Return an account by its id, or the account of a customer id.

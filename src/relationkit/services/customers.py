@@ -150,7 +150,7 @@ class CustomersService(Service):
             raise Conflict(f"external_id is already used by customer {holder.id}")
         emails = [v.email_key(f.email) for f in people if f.email is not None]
         if len(set(emails)) != len(emails):
-            raise ValidationError("email", "appears twice among the new customers")
+            raise Conflict("two new customers share one email")
         for key in emails:
             owner = tx.uow.customers.by_email(key)
             if owner is not None:

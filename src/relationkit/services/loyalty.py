@@ -113,7 +113,10 @@ class LoyaltyService(Service):
 
     @property
     def _timezone(self) -> str:
-        return self._program.timezone if self._program else self._kit.timezone
+        """The zone expiry dates are counted in: the program's, else the kit's."""
+        if self._program is not None and self._program.timezone is not None:
+            return self._program.timezone
+        return self._kit.timezone
 
     # -- reading ------------------------------------------------------------------
 
@@ -123,7 +126,7 @@ class LoyaltyService(Service):
 
         def work(tx: Tx) -> LoyaltySummary:
             account = tx.account(self._kit.accounts._resolve(tx, ref), lock=False)
-            book = Book.load(account.id, tx.uow.ledger.for_account(account.id))
+            book = Book.load(account.id, tx.uow.ledger.for_account(account.id), self._timezone)
             now = tx.now
             # Answer as process_due would leave it, without writing: settle a copy.
             book.settle(tx, now, self._program)
@@ -309,9 +312,13 @@ class LoyaltyService(Service):
         """
         result = DueResult()
         after: str | None = None
-        rerate = bool(self._program and self._program.tiers)
+        program = self._program
+        rerate = bool(program and program.tiers)
+        every = "accounts" if program and program.tier_basis == "spend" else "ledger"
         while True:
-            page = self._kit._read(functools.partial(self._due_page, after=after, every=rerate))
+            page = self._kit._read(
+                functools.partial(self._due_page, after=after, every=every if rerate else None)
+            )
             if not page:
                 return result
             after = page[-1]
@@ -323,9 +330,15 @@ class LoyaltyService(Service):
                 tier_changes=result.tier_changes + step.tier_changes,
             )
 
-    def _due_page(self, tx: Tx, *, after: str | None, every: bool) -> list[str]:
-        """Return the next accounts process_due looks at (all of them when tiers re-rate)."""
-        if every:
+    def _due_page(self, tx: Tx, *, after: str | None, every: str | None) -> list[str]:
+        """Return the next accounts process_due looks at.
+
+        With tiers to re-rate that is every account with a ledger (points
+        basis) or every account (spend basis: the window rolls for all).
+        """
+        if every == "accounts":
+            return tx.uow.accounts.ids(after=after, limit=_PAGE)
+        if every == "ledger":
             return tx.uow.ledger.account_ids(after=after, limit=_PAGE)
         return tx.uow.ledger.due_accounts(tx.now, after=after, limit=_PAGE)
 
@@ -359,7 +372,7 @@ class LoyaltyService(Service):
         """
 
         def one(tx: Tx, account_id: str) -> list[str]:
-            book = Book.load(account_id, tx.uow.ledger.for_account(account_id))
+            book = Book.load(account_id, tx.uow.ledger.for_account(account_id), self._timezone)
             return verify_book(book, self._program)
 
         if ref is not None:
@@ -383,7 +396,9 @@ class LoyaltyService(Service):
         books = tx.uow.ledger.for_accounts(account_ids)
         found: list[str] = []
         for account_id in account_ids:
-            found += verify_book(Book.load(account_id, books[account_id]), self._program)
+            found += verify_book(
+                Book.load(account_id, books[account_id], self._timezone), self._program
+            )
         return found
 
     # -- purchases and refunds (called by the purchases service, same transaction) --
@@ -401,6 +416,7 @@ class LoyaltyService(Service):
         for p in purchases:
             fresh[p.account_id] += 1
         seen: set[str] = set()
+        emitted: list[LedgerEntry] = []
         for purchase in sorted(purchases, key=lambda p: (p.occurred_at, p.id)):
             book = books[purchase.account_id]
             source = f"order:{purchase.order_id}"
@@ -419,6 +435,7 @@ class LoyaltyService(Service):
                     reason="order payment",
                 )
             if program is None:
+                emitted += self._emit(tx, [book])
                 continue
             first = (
                 counts[purchase.account_id] == fresh[purchase.account_id]
@@ -436,9 +453,12 @@ class LoyaltyService(Service):
                 self._award(tx, book, points, purchase.occurred_at, source, "purchase")
             if first:
                 self._referral(tx, books, purchase)
-        self._save(tx, books.values())
-        for book in books.values():
+            # Re-rate after every order, so the next order of the batch earns
+            # at the tier this one reached, exactly as record() one by one.
+            emitted += self._emit(tx, books.values())
             self._rate(tx, book)
+        if emitted:
+            tx.uow.ledger.add_many(emitted)
 
     def _award(
         self, tx: Tx, book: Book, points: int, at: pendulum.DateTime, source: str, reason: str
@@ -461,7 +481,7 @@ class LoyaltyService(Service):
                 EntryKind.EARN,
                 points,
                 at=at,
-                expires_at=program.expiry.expires_at(at, program.timezone),
+                expires_at=program.expiry.expires_at(at, self._timezone),
                 source=source,
                 reason=reason,
             )
@@ -481,7 +501,7 @@ class LoyaltyService(Service):
                 EntryKind.EARN,
                 program.referred_bonus,
                 at=purchase.occurred_at,
-                expires_at=program.expiry.expires_at(purchase.occurred_at, program.timezone),
+                expires_at=program.expiry.expires_at(purchase.occurred_at, self._timezone),
                 source=source,
                 reason="referred",
             )
@@ -494,7 +514,7 @@ class LoyaltyService(Service):
                 EntryKind.EARN,
                 program.referral_bonus,
                 at=purchase.occurred_at,
-                expires_at=program.expiry.expires_at(purchase.occurred_at, program.timezone),
+                expires_at=program.expiry.expires_at(purchase.occurred_at, self._timezone),
                 source=source,
                 reason="referral",
             )
@@ -505,6 +525,8 @@ class LoyaltyService(Service):
         book = self._books(tx, [purchase.account_id])[purchase.account_id]
         entries = book.by_source(source)
         if not entries:
+            self._save(tx, [book])
+            self._rate(tx, book)
             return
         refunded = purchase.refunded.minor + refund.amount.minor
         total = purchase.total.minor
@@ -514,7 +536,13 @@ class LoyaltyService(Service):
             for e in entries
             if e.kind in (EntryKind.REVERSE, EntryKind.VOID) and e.points < 0
         )
-        take = proportion(awarded, refunded, total) - taken
+        # Points of the order that expired were taken by the expiry already:
+        # a refund never takes them a second time from the member's other lots.
+        earned_lots = {e.id for e in entries if e.kind in (EntryKind.EARN, EntryKind.ACTIVATE)}
+        expired = -sum(
+            e.points for e in entries if e.kind is EntryKind.EXPIRE and e.lot_id in earned_lots
+        )
+        take = min(proportion(awarded, refunded, total), awarded - expired) - taken
         if take > 0:
             self._take_back(tx, book, entries, take, source)
         used = -sum(e.points for e in entries if e.kind is EntryKind.REDEEM)
@@ -583,7 +611,7 @@ class LoyaltyService(Service):
     def _expires(self, at: pendulum.DateTime) -> pendulum.DateTime | None:
         if self._program is None:
             return None
-        return self._program.expiry.expires_at(at, self._program.timezone)
+        return self._program.expiry.expires_at(at, self._timezone)
 
     def _books(self, tx: Tx, account_ids: Sequence[str], *, settle: bool = True) -> dict[str, Book]:
         """Load the books of locked accounts, settled as of now unless told otherwise.
@@ -592,17 +620,22 @@ class LoyaltyService(Service):
         expired a second ago only because ``process_due`` has not run yet.
         """
         loaded = tx.uow.ledger.for_accounts(list(account_ids))
-        books = {a: Book.load(a, loaded.get(a, [])) for a in account_ids}
+        books = {a: Book.load(a, loaded.get(a, []), self._timezone) for a in account_ids}
         if settle:
             for book in books.values():
                 book.settle(tx, tx.now, self._program)
         return books
 
-    def _save(self, tx: Tx, books: Iterable[Book]) -> None:
-        """Emit the events of the books' new entries and insert them in one go."""
+    def _emit(self, tx: Tx, books: Iterable[Book]) -> list[LedgerEntry]:
+        """Emit the events of the books' new entries; return the entries to insert."""
         new: list[LedgerEntry] = []
         for book in books:
             new.extend(book.flush(tx))
+        return new
+
+    def _save(self, tx: Tx, books: Iterable[Book]) -> None:
+        """Emit the events of the books' new entries and insert them in one go."""
+        new = self._emit(tx, books)
         if new:
             tx.uow.ledger.add_many(new)
 

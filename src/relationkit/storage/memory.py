@@ -21,7 +21,7 @@ import pendulum
 from relationkit._validate import email_key
 from relationkit.domain.customers import Account, Customer
 from relationkit.domain.interactions import Interaction
-from relationkit.domain.ledger import EntryKind, LedgerEntry
+from relationkit.domain.ledger import LedgerEntry, LedgerState
 from relationkit.domain.lifecycle import StageChange
 from relationkit.domain.purchases import Purchase, Refund
 from relationkit.storage.ports import (
@@ -347,20 +347,8 @@ class _Ledger:
 
 
 def _has_due(entries: Sequence[LedgerEntry], as_of: pendulum.DateTime) -> bool:
-    settled = {e.lot_id for e in entries if e.kind in (EntryKind.ACTIVATE, EntryKind.VOID)}
-    settled |= {a.lot_id for e in entries if e.kind is EntryKind.EXPIRE for a in e.allocations}
-    for e in entries:
-        if e.kind is EntryKind.PENDING and e.available_at is not None:
-            if e.available_at <= as_of and e.id not in settled:
-                return True
-        elif (
-            e.points > 0
-            and e.expires_at is not None
-            and e.expires_at <= as_of
-            and e.lot_id not in settled
-        ):
-            return True
-    return False
+    """Whether an activation or an expiry is due: the ledger folded, exactly."""
+    return bool(LedgerState.replay(list(entries)).due(as_of))
 
 
 class _Idempotency:

@@ -199,13 +199,13 @@ def _json_values() -> SearchStrategy[Any]:
         | st.booleans()
         | st.integers(-(2**53), 2**53)
         | st.floats(allow_nan=False, allow_infinity=False)
-        | st.text(max_size=20)
+        | _json_text(max_size=20)
     )
     return st.recursive(
         scalars,
         lambda inner: (
             st.lists(inner, max_size=3)
-            | st.dictionaries(st.text(min_size=1, max_size=10), inner, max_size=3)
+            | st.dictionaries(_json_text(min_size=1, max_size=10), inner, max_size=3)
         ),
         max_leaves=6,
     )
@@ -213,7 +213,16 @@ def _json_values() -> SearchStrategy[Any]:
 
 def attributes() -> SearchStrategy[dict[str, Any]]:
     """Draw a customer's JSON custom fields (lists and dicts, never tuples)."""
-    return st.dictionaries(st.text(min_size=1, max_size=12), _json_values(), max_size=4)
+    return st.dictionaries(_json_text(min_size=1, max_size=12), _json_values(), max_size=4)
+
+
+def _json_text(min_size: int = 0, max_size: int = 40) -> SearchStrategy[str]:
+    """Text every backend stores as given: anything but NUL."""
+    return st.text(
+        st.characters(exclude_characters="\x00", codec="utf-8"),
+        min_size=min_size,
+        max_size=max_size,
+    )
 
 
 def stages() -> SearchStrategy[str]:

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 import pendulum
-from sqlalchemy import ColumnElement, Exists, and_, exists, not_, select, true, union
+from sqlalchemy import exists, func, not_, select, true, union
 
 from relationkit.domain.ledger import Allocation, EntryKind, LedgerEntry
 from relationkit.storage.ports import chunked
@@ -22,8 +21,6 @@ from relationkit.storage.sql.repositories import CHUNK
 from relationkit.storage.sql.tables import Tables
 
 __all__ = ["SqlLedger"]
-
-_SETTLING = (EntryKind.ACTIVATE.value, EntryKind.VOID.value)
 
 
 class SqlLedger:
@@ -82,58 +79,47 @@ class SqlLedger:
     def due_accounts(
         self, as_of: pendulum.DateTime, *, after: str | None = None, limit: int = 1000
     ) -> list[str]:
-        """Return accounts that may have pending points to activate or lots to expire.
+        """Return accounts that have pending points to activate or lots to expire.
 
-        Ids come in id order, after ``after``, at most ``limit``. One query:
-        the union of two candidate sets, each read through its partial index:
+        Ids come in id order, after ``after``, at most ``limit``. One query,
+        the union of two exact candidate sets:
 
-        - a ``pending`` entry with ``available_at <= as_of`` that no
-          ``activate``/``void`` entry (nor an expiry) of the account settled;
-        - any other entry with positive points and ``expires_at <= as_of``
-          whose lot no ``activate``/``void`` entry names and no ``expire``
-          entry of the account took points from.
-
-        The memory backend's rule, in SQL; where they differ (a NULL lot id) it
-        reports more, never less, as the port allows.
+        - a ``pending`` entry with ``available_at <= as_of``, no ``activate``
+          naming it, and points left after the voids allocated against it;
+        - a credit (a lot: positive points outside pending/void) with
+          ``expires_at <= as_of`` and points left: its points minus the debt
+          it paid minus every allocation taken from it (an expiry takes all).
         """
-        e = self._t.ledger_entries
+        e, a = self._t.ledger_entries, self._t.ledger_allocations
         later = e.c.account_id > after if after is not None else true()
-        pending = and_(e.c.kind == EntryKind.PENDING.value, e.c.available_at.is_not(None))
+        taken = (
+            select(func.coalesce(func.sum(a.c.points), 0))
+            .where(a.c.lot_id == e.c.id)
+            .scalar_subquery()
+        )
+        activator = e.alias("activator")
+        activated = exists().where(
+            activator.c.lot_id == e.c.id,
+            activator.c.account_id == e.c.account_id,
+            activator.c.kind == EntryKind.ACTIVATE.value,
+        )
         pending_due = select(e.c.account_id).where(
             later,
-            pending,
+            e.c.kind == EntryKind.PENDING.value,
             e.c.available_at <= as_of,
-            not_(self._settled(e.c.id)),
+            not_(activated),
+            e.c.points - taken > 0,
         )
         lots_due = select(e.c.account_id).where(
             later,
-            not_(pending),
+            e.c.kind.not_in([EntryKind.PENDING.value, EntryKind.VOID.value]),
             e.c.points > 0,
-            e.c.expires_at.is_not(None),
             e.c.expires_at <= as_of,
-            not_(self._settled(e.c.lot_id)),
+            e.c.points - e.c.debt - taken > 0,
         )
         due = union(pending_due, lots_due).subquery("due")
         stmt = select(due.c.account_id).order_by(due.c.account_id).limit(max(limit, 0))
         return [r.account_id for r in self._x.rows(stmt)]
-
-    def _settled(self, lot: ColumnElement[Any]) -> ColumnElement[bool]:
-        """Whether a later entry of the same account settled ``lot``."""
-        e, a = self._t.ledger_entries, self._t.ledger_allocations
-        marker = e.alias("settler")
-        expiry = e.alias("expiry")
-        by_marker: Exists = exists().where(
-            marker.c.lot_id == lot,
-            marker.c.account_id == e.c.account_id,
-            marker.c.kind.in_(_SETTLING),
-        )
-        by_expiry: Exists = exists().where(
-            a.c.lot_id == lot,
-            expiry.c.id == a.c.entry_id,
-            expiry.c.account_id == e.c.account_id,
-            expiry.c.kind == EntryKind.EXPIRE.value,
-        )
-        return by_marker | by_expiry
 
     def account_ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
         """Return ids of accounts that have ledger entries, in id order."""
