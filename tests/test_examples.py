@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "cdnow_demo.py"
 BENCHMARK = ROOT / "benchmarks" / "ingest.py"
@@ -20,6 +22,11 @@ DEMO_SECTIONS = (
     "Sending the first 1,000 orders again",
     "Refund",
     "Timeline of cdnow-",
+    "Loyalty points on 1998-07-01",
+    "Top 5 loyalty balances",
+    "Year end: process_due() on 1999-01-01 00:00 America/New_York",
+    "Points history of cdnow-",
+    "Ledger check",
     "Time",
 )
 
@@ -48,11 +55,17 @@ def headings(output: str) -> list[str]:
     ]
 
 
-def test_demo_quick_run_prints_every_section(tmp_path: Path) -> None:
-    """The demo replays 2,000 orders into a SQLite file and prints the whole report."""
-    db = tmp_path / "demo.db"
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """Run the demo once over the first 2,000 orders; return its output and working directory."""
+    where = tmp_path_factory.mktemp("quick")
+    out = run(str(DEMO), "--limit", "2000", "--db", str(where / "demo.db"), cwd=where).stdout
+    return out, where
 
-    out = run(str(DEMO), "--limit", "2000", "--db", str(db), cwd=tmp_path).stdout
+
+def test_demo_quick_run_prints_every_section(quick_run: tuple[str, Path]) -> None:
+    """The demo replays 2,000 orders into a SQLite file and prints the whole report."""
+    out, where = quick_run
 
     titles = headings(out)
     assert [any(t.startswith(s) for t in titles) for s in DEMO_SECTIONS] == [True] * len(
@@ -65,8 +78,30 @@ def test_demo_quick_run_prints_every_section(tmp_path: Path) -> None:
     assert "IdempotencyConflict: order '00001-19970101-0'" in out
     assert "fields=('total',)" in out
     assert "orders/s" in out
-    assert db.exists()
-    assert not (tmp_path / "cdnow_demo.db").exists()
+    assert (where / "demo.db").exists()
+    assert not (where / "cdnow_demo.db").exists()
+
+
+def test_demo_quick_run_reports_points_tiers_and_expiry(quick_run: tuple[str, Path]) -> None:
+    """The loyalty sections add up: points earned, taken back, expired, and a sound ledger.
+
+    Over the first 2,000 orders, one point per whole dollar earns 72,921
+    points; the demo's refund of one 12.55 USD CD takes 12 back; nothing is
+    due at the frozen clock, and the year end expires everything earned in
+    1997 that nobody spent.
+    """
+    out, _ = quick_run
+    nothing_due = r"^process_due\(\) -> DueResult\(accounts=0, activated=0, expired=0, "
+
+    assert re.search(nothing_due, out, re.M)
+    assert re.search(r"^earned +72,921 points$", out, re.M)
+    assert re.search(r"^taken back +12 points", out, re.M)
+    assert re.search(r"^balance +72,909 points", out, re.M)
+    assert re.search(r"^expired +59,991 points +\(earned in 1997, not spent\)$", out, re.M)
+    assert re.search(r"^balance +12,918 points +\(earned in 1998", out, re.M)
+    tiers = re.findall(r"^  (platinum|gold|silver|\(no tier\)) +([\d,]+) ", out, re.M)
+    assert [("platinum", "3"), ("gold", "25"), ("silver", "53"), ("(no tier)", "505")] == tiers[:4]
+    assert re.search(r"^verify\(\) -> 585 accounts checked in [\d.]+ s: ok$", out, re.M)
 
 
 def test_demo_rerun_with_keep_records_nothing_new(tmp_path: Path) -> None:
@@ -79,6 +114,8 @@ def test_demo_rerun_with_keep_records_nothing_new(tmp_path: Path) -> None:
     assert "-> 0 recorded, 500 unchanged, 0 customers created" in out
     assert re.search(r"^purchases +500$", out, re.MULTILINE)
     assert "(already refunded by an earlier run of this demo)" in out
+    assert "(totals and tiers are counted from this run's events: run without --keep)" in out
+    assert re.search(r"^verify\(\) -> \d+ accounts checked in [\d.]+ s: ok$", out, re.M)
 
 
 def test_demo_runs_on_the_memory_backend(tmp_path: Path) -> None:

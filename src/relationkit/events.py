@@ -174,10 +174,15 @@ class PointsExpired(LoyaltyEvent):
 
 @attrs.frozen(kw_only=True)
 class PointsReversed(LoyaltyEvent):
-    """Points were taken back (refund) or given back (refunded order paid with points)."""
+    """Points were taken back (refund) or given back (refunded order paid with points).
+
+    ``from_pending`` tells locked points voided inside the return window
+    (the balance did not change) from spendable points taken back.
+    """
 
     source: str
     credit: bool = False
+    from_pending: bool = False
 
 
 @attrs.frozen(kw_only=True)

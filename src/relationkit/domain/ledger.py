@@ -45,8 +45,9 @@ class LedgerEntry:
     Attributes:
         points: signed change; positive credits, negative debits. For
             ``pending`` and ``void`` it is the change of the pending amount.
-        lot_id: for a credit, the lot it opens (its own id); for ``activate``,
-            the pending entry it unlocks.
+        lot_id: for ``activate``, the pending entry it unlocks; for
+            ``expire``, the lot it empties; None otherwise. (A credit's lot
+            is the credit itself: its lot id is the entry's ``id``.)
         expires_at: for a credit, when the lot's remaining points expire.
         available_at: for ``pending``, when the points unlock.
         source: what caused the entry (``"order:1001"``, ``"refund:r-1"``).

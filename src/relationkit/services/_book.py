@@ -231,6 +231,7 @@ def emit(tx: Tx, entry: LedgerEntry) -> None:
             PointsReversed,
             source=entry.source or "",
             credit=entry.points > 0,
+            from_pending=kind is EntryKind.VOID,
             **common,
         )
     else:

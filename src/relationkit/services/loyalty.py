@@ -451,12 +451,14 @@ class LoyaltyService(Service):
             points = program.cap(points)
             if points > 0:
                 self._award(tx, book, points, purchase.occurred_at, source, "purchase")
+            touched = [book]
             if first:
-                self._referral(tx, books, purchase)
+                touched += self._referral(tx, books, purchase)
             # Re-rate after every order, so the next order of the batch earns
             # at the tier this one reached, exactly as record() one by one.
-            emitted += self._emit(tx, books.values())
-            self._rate(tx, book)
+            emitted += self._emit(tx, touched)
+            for each in touched:
+                self._rate(tx, each)
         if emitted:
             tx.uow.ledger.add_many(emitted)
 
@@ -486,12 +488,15 @@ class LoyaltyService(Service):
                 reason=reason,
             )
 
-    def _referral(self, tx: Tx, books: dict[str, Book], purchase: Purchase) -> None:
+    def _referral(self, tx: Tx, books: dict[str, Book], purchase: Purchase) -> list[Book]:
+        """Credit the referral bonuses of a first purchase; return the referrer's book."""
         program = self._program
         assert program is not None
+        if not (program.referral_bonus or program.referred_bonus):
+            return []
         record = tx.uow.idempotency.get("referral", purchase.account_id)
         if record is None:
-            return
+            return []
         referrer = record.result
         source = f"referral:{purchase.account_id}"
         if program.referred_bonus:
@@ -518,6 +523,8 @@ class LoyaltyService(Service):
                 source=source,
                 reason="referral",
             )
+            return [books[referrer]]
+        return []
 
     def _on_refund(self, tx: Tx, purchase: Purchase, refund: Refund) -> None:
         """Take back earned points in proportion and give back points that paid the order."""
