@@ -10,6 +10,9 @@ and no tiers.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
@@ -110,15 +113,26 @@ class Expiry:
         """Return the UTC instant from which points earned at ``earned_at`` are expired."""
         if self.kind == "never":
             return None
-        local = earned_at.in_timezone(timezone)
-        day = pendulum.datetime(local.year, local.month, local.day, tz=timezone)
-        if self.kind == "after_days":
-            boundary = day.add(days=self.count + 1)
-        elif self.kind == "end_of_month":
-            boundary = day.start_of("month").add(months=self.count + 1)
-        else:
-            boundary = day.start_of("year").add(years=self.count + 1)
-        return boundary.in_timezone("UTC")
+        local = earned_at.astimezone(_zone(timezone))
+        return _boundary(self.kind, self.count, local.date(), timezone)
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _boundary(kind: str, count: int, day_: dt.date, timezone: str) -> pendulum.DateTime:
+    """The first instant after the last valid local day (cached: a backfill asks often)."""
+    day = pendulum.datetime(day_.year, day_.month, day_.day, tz=timezone)
+    if kind == "after_days":
+        boundary = day.add(days=count + 1)
+    elif kind == "end_of_month":
+        boundary = day.start_of("month").add(months=count + 1)
+    else:
+        boundary = day.start_of("year").add(years=count + 1)
+    return boundary.in_timezone("UTC")
 
 
 @attrs.frozen

@@ -701,7 +701,7 @@ class LoyaltyService(Service):
         if program is None or not program.tiers:
             return False
         account = tx.account(book.account_id)
-        since = tx.now.subtract(days=program.tier_window_days)
+        since = _window_start(tx.now, program.tier_window_days)
         measure = self._measure(tx, program, book, account, since)
         qualified = program.qualified_tier(measure)
         new = qualified.name if qualified else None
@@ -744,3 +744,9 @@ class LoyaltyService(Service):
             ):
                 earned += e.points
         return earned
+
+
+@functools.lru_cache(maxsize=16)
+def _window_start(now: pendulum.DateTime, days: int) -> pendulum.DateTime:
+    """The start of a tier window ending ``now`` (cached: one per transaction)."""
+    return now.subtract(days=days)
