@@ -498,33 +498,29 @@ class LoyaltyService(Service):
         if record is None:
             return []
         referrer = record.result
-        source = f"referral:{purchase.account_id}"
         if program.referred_bonus:
-            book = books[purchase.account_id]
-            book.credit(
-                tx,
-                EntryKind.EARN,
-                program.referred_bonus,
-                at=purchase.occurred_at,
-                expires_at=program.expiry.expires_at(purchase.occurred_at, self._timezone),
-                source=source,
-                reason="referred",
+            self._bonus(
+                tx, books[purchase.account_id], program.referred_bonus, purchase, "referred"
             )
         if program.referral_bonus:
             if referrer not in books:
                 tx.account(referrer)
                 books.update(self._books(tx, [referrer]))
-            books[referrer].credit(
-                tx,
-                EntryKind.EARN,
-                program.referral_bonus,
-                at=purchase.occurred_at,
-                expires_at=program.expiry.expires_at(purchase.occurred_at, self._timezone),
-                source=source,
-                reason="referral",
-            )
+            self._bonus(tx, books[referrer], program.referral_bonus, purchase, "referral")
             return [books[referrer]]
         return []
+
+    def _bonus(self, tx: Tx, book: Book, points: int, purchase: Purchase, reason: str) -> None:
+        """Credit a referral bonus earned by ``purchase`` (kept if the order is refunded)."""
+        book.credit(
+            tx,
+            EntryKind.EARN,
+            points,
+            at=purchase.occurred_at,
+            expires_at=self._expires(purchase.occurred_at),
+            source=f"referral:{purchase.account_id}",
+            reason=reason,
+        )
 
     def _on_refund(self, tx: Tx, purchase: Purchase, refund: Refund) -> None:
         """Take back earned points in proportion and give back points that paid the order."""
