@@ -215,7 +215,8 @@ class _Customers:
         self._t.customers[customer.id] = customer
 
     def for_account(self, account_id: str) -> list[Customer]:
-        return [self._t.customers[c] for c in self._t.customers_by_account.get(account_id, [])]
+        members = sorted(self._t.customers_by_account.get(account_id, []))
+        return [self._t.customers[c] for c in members]
 
     def count(self) -> int:
         return len(self._t.customers)
