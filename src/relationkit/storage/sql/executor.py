@@ -4,6 +4,11 @@
 fetches results completely inside its guard, refuses writes in a read
 transaction (as the memory backend does), and raises what the store's
 :class:`~relationkit.storage.sql.translate.Translator` makes of any error.
+
+In a transaction that may bypass SQLAlchemy's execution (SQLite, nothing
+watching: see :mod:`~relationkit.storage.sql.direct`), queries with a
+direct form and the bulk INSERTs run on the DBAPI cursor; their failures
+come out as SQLAlchemy's would, and are translated the same way.
 """
 
 from __future__ import annotations
@@ -13,61 +18,76 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Executable, Row
+from sqlalchemy import Connection
 from sqlalchemy.engine import NestedTransaction, RootTransaction
 
 from relationkit.errors import StorageError
 from relationkit.storage.sql.bulk import BulkInsert
+from relationkit.storage.sql.direct import Params
+from relationkit.storage.sql.direct import run as run_direct
+from relationkit.storage.sql.queries import Query
 from relationkit.storage.sql.translate import Translator
 
 __all__ = ["Executor", "end_transaction"]
-
-Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
 
 class Executor:
     """Run statements on one connection, translating every failure.
 
     Results are fully fetched inside the guard, because SQLite reports some
-    errors (busy, locked) while rows are being stepped through.
+    errors (busy, locked) while rows are being stepped through. Rows are read
+    by attribute name (SQLAlchemy rows, or named tuples on the direct path).
 
     Args:
         connection: the transaction's connection.
         translate: the store's :class:`Translator`.
         writable: False in a read transaction; writes then raise StorageError,
             as on the memory backend.
+        direct: run queries that have a direct form, and bulk INSERTs, on the
+            DBAPI cursor (see :mod:`~relationkit.storage.sql.direct`).
     """
 
-    def __init__(self, connection: Connection, translate: Translator, *, writable: bool) -> None:
+    __slots__ = ("connection", "direct", "translate", "writable")
+
+    def __init__(
+        self,
+        connection: Connection,
+        translate: Translator,
+        *,
+        writable: bool,
+        direct: bool = False,
+    ) -> None:
         self.connection = connection
         self.translate = translate
         self.writable = writable
+        self.direct = direct
 
-    def rows(self, statement: Executable, params: Params = None) -> Sequence[Row[Any]]:
+    def rows(self, query: Query, params: Mapping[str, Any] | None = None) -> Sequence[Any]:
         """Run a query and return all its rows."""
+        direct = query.direct
         try:
-            return self.connection.execute(statement, params).all()
+            if direct is not None and self.direct:
+                return direct.fetch(self.connection, params)
+            return self.connection.execute(query.statement, params).all()
         except self.translate.catches as e:
             raise self.translate(e) from e
 
-    def scalar(self, statement: Executable, params: Params = None) -> Any:
+    def scalar(self, query: Query, params: Mapping[str, Any] | None = None) -> Any:
         """Run a query and return the first column of its first row (or None)."""
-        try:
-            return self.connection.execute(statement, params).scalar()
-        except self.translate.catches as e:
-            raise self.translate(e) from e
+        found = self.rows(query, params)
+        return found[0][0] if found else None
 
     def write(
         self,
-        statement: Executable,
+        query: Query,
         params: Params = None,
         *,
         dangling: Callable[[], Exception] | None = None,
-    ) -> CursorResult[Any]:
-        """Run an INSERT/UPDATE (one parameter set, or many as one executemany).
+    ) -> None:
+        """Run an UPDATE (one parameter set, or many as one executemany).
 
         Args:
-            statement: the DML statement.
+            query: the DML statement.
             params: one mapping, or a non-empty list for an executemany.
             dangling: the error for a foreign key violation (see :class:`Translator`).
 
@@ -76,8 +96,12 @@ class Executor:
         """
         if not self.writable:
             raise StorageError("write attempted in a read-only transaction")
+        direct = query.direct
         try:
-            return self.connection.execute(statement, params)
+            if direct is not None and self.direct:
+                direct.execute(self.connection, params)
+            else:
+                self.connection.execute(query.statement, params)
         except self.translate.catches as e:
             raise self.translate(e, dangling=dangling) from e
 
@@ -111,7 +135,10 @@ class Executor:
                 f"a value cannot be stored in {bulk.table.name}: {type(e).__name__}"
             ) from e
         try:
-            self.connection.exec_driver_sql(bulk.sql, parameters)
+            if self.direct:
+                run_direct(self.connection, bulk.sql, parameters, many=True)
+            else:
+                self.connection.exec_driver_sql(bulk.sql, parameters)
         except self.translate.catches as e:
             raise self.translate(e, dangling=dangling) from e
 

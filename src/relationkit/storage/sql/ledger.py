@@ -10,26 +10,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import pendulum
-from sqlalchemy import exists, func, not_, select, true, union
 
-from relationkit.domain.ledger import Allocation, EntryKind, LedgerEntry
+from relationkit.domain.ledger import Allocation, LedgerEntry
 from relationkit.storage.ports import chunked
 from relationkit.storage.sql import rows
-from relationkit.storage.sql.bulk import Inserts
-from relationkit.storage.sql.executor import Executor
-from relationkit.storage.sql.repositories import CHUNK
-from relationkit.storage.sql.tables import Tables
+from relationkit.storage.sql.repositories import CHUNK, Repository
 
 __all__ = ["SqlLedger"]
 
 
-class SqlLedger:
+class SqlLedger(Repository):
     """The ledger (:class:`~relationkit.storage.ports.LedgerRepository`)."""
 
-    def __init__(self, executor: Executor, tables: Tables, inserts: Inserts) -> None:
-        self._x = executor
-        self._t = tables
-        self._i = inserts
+    __slots__ = ()
 
     def add_many(self, entries: Sequence[LedgerEntry]) -> None:
         """Append entries and their allocations: one executemany per table."""
@@ -53,24 +46,19 @@ class SqlLedger:
 
     def _load(self, account_ids: Sequence[str]) -> dict[str, list[LedgerEntry]]:
         """Return the entries of a few accounts, with their allocations."""
-        e, a = self._t.ledger_entries, self._t.ledger_allocations
-        of_accounts = (
-            e.c.account_id == account_ids[0]
-            if len(account_ids) == 1
-            else e.c.account_id.in_(account_ids)
-        )
+        q = self._q
+        if len(account_ids) == 1:
+            entries, allocated = q.entries_of_account, q.allocations_of_account
+            params: dict[str, object] = {"account_id": account_ids[0]}
+        else:
+            entries, allocated = q.entries_of_accounts, q.allocations_of_accounts
+            params = {"account_ids": account_ids}
         found: dict[str, list[LedgerEntry]] = {i: [] for i in account_ids}
-        heads = self._x.rows(select(e).where(of_accounts).order_by(e.c.account_id, e.c.id))
+        heads = self._x.rows(entries, params)
         if not heads:
             return found
         allocations: defaultdict[str, list[Allocation]] = defaultdict(list)
-        stmt = (
-            select(a)
-            .join(e, e.c.id == a.c.entry_id)
-            .where(of_accounts)
-            .order_by(a.c.entry_id, a.c.position)
-        )
-        for row in self._x.rows(stmt):
+        for row in self._x.rows(allocated, params):
             allocations[row.entry_id].append(rows.to_allocation(row))
         for h in heads:
             found[h.account_id].append(rows.to_entry(h, allocations.get(h.id, ())))
@@ -81,8 +69,9 @@ class SqlLedger:
     ) -> list[str]:
         """Return accounts that have pending points to activate or lots to expire.
 
-        Ids come in id order, after ``after``, at most ``limit``. One query,
-        the union of two exact candidate sets:
+        Ids come in id order, after ``after``, at most ``limit``. One query
+        (:attr:`~relationkit.storage.sql.queries.Queries.due_accounts`), the
+        union of two exact candidate sets:
 
         - a ``pending`` entry with ``available_at <= as_of``, no ``activate``
           naming it, and points left after the voids allocated against it;
@@ -90,41 +79,21 @@ class SqlLedger:
           ``expires_at <= as_of`` and points left: its points minus the debt
           it paid minus every allocation taken from it (an expiry takes all).
         """
-        e, a = self._t.ledger_entries, self._t.ledger_allocations
-        later = e.c.account_id > after if after is not None else true()
-        taken = (
-            select(func.coalesce(func.sum(a.c.points), 0))
-            .where(a.c.lot_id == e.c.id)
-            .scalar_subquery()
-        )
-        activator = e.alias("activator")
-        activated = exists().where(
-            activator.c.lot_id == e.c.id,
-            activator.c.account_id == e.c.account_id,
-            activator.c.kind == EntryKind.ACTIVATE.value,
-        )
-        pending_due = select(e.c.account_id).where(
-            later,
-            e.c.kind == EntryKind.PENDING.value,
-            e.c.available_at <= as_of,
-            not_(activated),
-            e.c.points - taken > 0,
-        )
-        lots_due = select(e.c.account_id).where(
-            later,
-            e.c.kind.not_in([EntryKind.PENDING.value, EntryKind.VOID.value]),
-            e.c.points > 0,
-            e.c.expires_at <= as_of,
-            e.c.points - e.c.debt - taken > 0,
-        )
-        due = union(pending_due, lots_due).subquery("due")
-        stmt = select(due.c.account_id).order_by(due.c.account_id).limit(max(limit, 0))
-        return [r.account_id for r in self._x.rows(stmt)]
+        q = self._q
+        params = {"as_of": as_of, "limit": max(limit, 0)}
+        if after is None:
+            found = self._x.rows(q.due_accounts, params)
+        else:
+            found = self._x.rows(q.due_accounts_after, {**params, "after": after})
+        return [r.account_id for r in found]
 
     def account_ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
         """Return ids of accounts that have ledger entries, in id order."""
-        e = self._t.ledger_entries
-        stmt = select(e.c.account_id).distinct().order_by(e.c.account_id).limit(max(limit, 0))
-        if after is not None:
-            stmt = stmt.where(e.c.account_id > after)
-        return [r.account_id for r in self._x.rows(stmt)]
+        q = self._q
+        if after is None:
+            found = self._x.rows(q.ledger_account_ids, {"limit": max(limit, 0)})
+        else:
+            found = self._x.rows(
+                q.ledger_account_ids_after, {"after": after, "limit": max(limit, 0)}
+            )
+        return [r.account_id for r in found]

@@ -9,30 +9,23 @@ order ids), and assemble them in Python.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
-
-from sqlalchemy import ColumnElement, Row, Select, func, select
 
 from relationkit.domain.purchases import LineItem, Purchase, Refund
 from relationkit.errors import NotFound
 from relationkit.storage.ports import SpendRow, chunked
 from relationkit.storage.sql import rows
-from relationkit.storage.sql.bulk import Inserts
-from relationkit.storage.sql.executor import Executor
-from relationkit.storage.sql.repositories import CHUNK
-from relationkit.storage.sql.tables import Tables
+from relationkit.storage.sql.queries import Query
+from relationkit.storage.sql.repositories import CHUNK, Repository
 
 __all__ = ["SqlPurchases"]
 
 
-class SqlPurchases:
+class SqlPurchases(Repository):
     """Purchases (:class:`~relationkit.storage.ports.PurchaseRepository`)."""
 
-    def __init__(self, executor: Executor, tables: Tables, inserts: Inserts) -> None:
-        self._x = executor
-        self._t = tables
-        self._i = inserts
+    __slots__ = ()
 
     def add_many(self, purchases: Sequence[Purchase]) -> None:
         """Insert purchases and their lines: one executemany per table.
@@ -50,21 +43,22 @@ class SqlPurchases:
     def get_many(self, order_ids: Sequence[str]) -> dict[str, Purchase]:
         """Return the purchases with these order ids, with lines and refunds.
 
-        Three queries per chunk of :data:`CHUNK` order ids.
+        Three queries per chunk of :data:`CHUNK` order ids (one when none
+        is stored).
         """
-        p = self._t.purchases
+        q = self._q
+        if len(order_ids) == 1:
+            key = {"order_id": order_ids[0]}
+            heads = self._x.rows(q.purchase, key)
+            if not heads:
+                return {}
+            return self._assemble(heads, q.lines_of_order, q.refunds_of_order, key)
         found: dict[str, Purchase] = {}
         for chunk in chunked(list(dict.fromkeys(order_ids)), CHUNK):
-            heads = self._x.rows(select(p).where(p.c.order_id.in_(chunk)))
+            heads = self._x.rows(q.purchases, {"order_ids": chunk})
             if heads:
-                orders = [h.order_id for h in heads]
-                found.update(
-                    self._assemble(
-                        heads,
-                        self._t.purchase_lines.c.order_id.in_(orders),
-                        self._t.refunds.c.order_id.in_(orders),
-                    )
-                )
+                keys = {"order_ids": [h.order_id for h in heads]}
+                found.update(self._assemble(heads, q.lines_of_orders, q.refunds_of_orders, keys))
         return {o: found[o] for o in order_ids if o in found}
 
     def add_refund(self, refund: Refund) -> None:
@@ -82,8 +76,7 @@ class SqlPurchases:
 
     def get_refund(self, refund_id: str) -> Refund | None:
         """Return a refund by its id."""
-        r = self._t.refunds
-        found = self._x.rows(select(r).where(r.c.refund_id == refund_id))
+        found = self._x.rows(self._q.refund, {"refund_id": refund_id})
         return rows.to_refund(found[0]) if found else None
 
     def for_account(self, account_id: str) -> list[Purchase]:
@@ -92,34 +85,33 @@ class SqlPurchases:
         Three queries whatever the number of purchases: lines and refunds are
         selected through a subquery on the account.
         """
-        p = self._t.purchases
-        heads = self._x.rows(
-            select(p).where(p.c.account_id == account_id).order_by(p.c.occurred_at, p.c.id)
-        )
+        q = self._q
+        key = {"account_id": account_id}
+        heads = self._x.rows(q.purchases_of_account, key)
         if not heads:
             return []
-        orders = select(p.c.order_id).where(p.c.account_id == account_id).scalar_subquery()
-        assembled = self._assemble(
-            heads,
-            self._t.purchase_lines.c.order_id.in_(orders),
-            self._t.refunds.c.order_id.in_(orders),
-        )
-        return list(assembled.values())
+        return list(self._assemble(heads, q.lines_of_account, q.refunds_of_account, key).values())
 
     def _assemble(
         self,
-        heads: Sequence[Row[Any]],
-        lines_where: ColumnElement[bool],
-        refunds_where: ColumnElement[bool],
+        heads: Sequence[Any],
+        lines_query: Query,
+        refunds_query: Query,
+        params: Mapping[str, Any],
     ) -> dict[str, Purchase]:
-        """Attach lines and refunds to purchase rows; keep the rows' order."""
-        lt, rt = self._t.purchase_lines, self._t.refunds
+        """Attach lines and refunds to purchase rows; keep the rows' order.
+
+        Args:
+            heads: the purchase rows.
+            lines_query: the lines of these purchases, by order then position.
+            refunds_query: their refunds, in insertion order.
+            params: the parameters of both queries.
+        """
         lines: defaultdict[str, list[LineItem]] = defaultdict(list)
-        lines_stmt = select(lt).where(lines_where).order_by(lt.c.order_id, lt.c.position)
-        for row in self._x.rows(lines_stmt):
+        for row in self._x.rows(lines_query, params):
             lines[row.order_id].append(rows.to_line(row))
         refunds: defaultdict[str, list[Refund]] = defaultdict(list)
-        for row in self._x.rows(select(rt).where(refunds_where).order_by(rt.c.seq)):
+        for row in self._x.rows(refunds_query, params):
             refunds[row.order_id].append(rows.to_refund(row))
         return {
             h.order_id: rows.to_purchase(h, lines.get(h.order_id, ()), refunds.get(h.order_id, ()))
@@ -131,15 +123,10 @@ class SqlPurchases:
 
         One GROUP BY query per chunk of :data:`CHUNK` accounts.
         """
-        p = self._t.purchases
         found: dict[str, int] = {}
         for chunk in chunked(list(dict.fromkeys(account_ids)), CHUNK):
-            stmt = (
-                select(p.c.account_id, func.count().label("n"))
-                .where(p.c.account_id.in_(chunk))
-                .group_by(p.c.account_id)
-            )
-            found.update((r.account_id, int(r.n)) for r in self._x.rows(stmt))
+            counted = self._x.rows(self._q.purchase_counts, {"account_ids": chunk})
+            found.update((r.account_id, int(r.n)) for r in counted)
         return {a: found.get(a, 0) for a in account_ids}
 
     def spend(self, *, currency: str, limit: int) -> list[SpendRow]:
@@ -157,30 +144,9 @@ class SqlPurchases:
                 net_minor=int(r.net_minor),
                 orders=int(r.orders),
             )
-            for r in self._x.rows(self._spend_query(currency, limit))
+            for r in self._x.rows(self._q.spend, {"currency": currency, "limit": max(limit, 0)})
         ]
-
-    def _spend_query(self, currency: str, limit: int) -> Select[Any]:
-        p, r = self._t.purchases, self._t.refunds
-        refunded = (
-            select(r.c.order_id, func.sum(r.c.amount_minor).label("refunded"))
-            .group_by(r.c.order_id)
-            .subquery("refunded")
-        )
-        net = func.sum(p.c.total_minor - func.coalesce(refunded.c.refunded, 0))
-        return (
-            select(
-                p.c.account_id,
-                net.label("net_minor"),
-                func.count().label("orders"),
-            )
-            .select_from(p.outerjoin(refunded, refunded.c.order_id == p.c.order_id))
-            .where(p.c.currency == currency)
-            .group_by(p.c.account_id)
-            .order_by(net.desc(), p.c.account_id)
-            .limit(max(limit, 0))
-        )
 
     def count(self) -> int:
         """Return the number of purchases."""
-        return int(self._x.scalar(select(func.count()).select_from(self._t.purchases)))
+        return int(self._x.scalar(self._q.purchase_count))

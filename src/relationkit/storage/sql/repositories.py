@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, bindparam, func, select, update
+from sqlalchemy import ColumnElement, select
 
 from relationkit.domain.customers import Account, Customer
 from relationkit.domain.interactions import Interaction
@@ -19,10 +19,12 @@ from relationkit.storage.ports import DuplicateKey, IdempotencyRecord, chunked
 from relationkit.storage.sql import rows
 from relationkit.storage.sql.bulk import Inserts
 from relationkit.storage.sql.executor import Executor
+from relationkit.storage.sql.queries import Queries, Query
 from relationkit.storage.sql.tables import Tables
 
 __all__ = [
     "CHUNK",
+    "Repository",
     "SqlAccounts",
     "SqlCustomers",
     "SqlIdempotency",
@@ -39,15 +41,31 @@ def _dangling_account() -> Exception:
     return DuplicateKey("account_id")
 
 
-class _Repository:
-    def __init__(self, executor: Executor, tables: Tables, inserts: Inserts) -> None:
+class Repository:
+    """What every repository of a transaction holds: its executor and the store's statements.
+
+    Args:
+        executor: the transaction's executor.
+        tables: the store's tables.
+        inserts: the store's compiled INSERTs.
+        queries: the store's prebuilt queries.
+    """
+
+    __slots__ = ("_i", "_q", "_t", "_x")
+
+    def __init__(
+        self, executor: Executor, tables: Tables, inserts: Inserts, queries: Queries
+    ) -> None:
         self._x = executor
         self._t = tables
         self._i = inserts
+        self._q = queries
 
 
-class SqlAccounts(_Repository):
+class SqlAccounts(Repository):
     """Accounts (:class:`~relationkit.storage.ports.AccountRepository`)."""
+
+    __slots__ = ()
 
     def add_many(self, accounts: Sequence[Account]) -> None:
         """Insert new accounts (a duplicate id: ``DuplicateKey("account_id")``)."""
@@ -59,11 +77,8 @@ class SqlAccounts(_Repository):
         On SQLite ``FOR UPDATE`` is not rendered: the write transaction's
         ``BEGIN IMMEDIATE`` already holds the whole database.
         """
-        t = self._t.accounts
-        stmt = select(t).where(t.c.id == account_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        found = self._x.rows(stmt)
+        q = self._q
+        found = self._x.rows(q.account_locked if for_update else q.account, {"id": account_id})
         return rows.to_account(found[0]) if found else None
 
     def get_many(
@@ -74,13 +89,13 @@ class SqlAccounts(_Repository):
         With ``for_update`` the rows are locked in id order, chunk after
         chunk, so two transactions locking overlapping sets cannot deadlock.
         """
-        t = self._t.accounts
+        if len(account_ids) == 1:
+            one = self.get(account_ids[0], for_update=for_update)
+            return {one.id: one} if one is not None else {}
+        stmt = self._q.accounts_locked if for_update else self._q.accounts
         found: dict[str, Account] = {}
         for chunk in chunked(sorted(set(account_ids)), CHUNK):
-            stmt = select(t).where(t.c.id.in_(chunk)).order_by(t.c.id)
-            if for_update:
-                stmt = stmt.with_for_update()
-            for row in self._x.rows(stmt):
+            for row in self._x.rows(stmt, {"ids": chunk}):
                 found[row.id] = rows.to_account(row)
         return {i: found[i] for i in account_ids if i in found}
 
@@ -88,37 +103,26 @@ class SqlAccounts(_Repository):
         """Store new values of ``name``, ``stage``, ``stage_since``, ``version``, ``tier``."""
         if not accounts:
             return
-        t = self._t.accounts
-        stmt = (
-            update(t)
-            .where(t.c.id == bindparam("b_id", type_=t.c.id.type))
-            .values(
-                name=bindparam("b_name", type_=t.c.name.type),
-                stage=bindparam("b_stage", type_=t.c.stage.type),
-                stage_since=bindparam("b_stage_since", type_=t.c.stage_since.type),
-                version=bindparam("b_version", type_=t.c.version.type),
-                tier=bindparam("b_tier", type_=t.c.tier.type),
-            )
-        )
-        self._x.write(stmt, [rows.account_update_row(a) for a in accounts])
+        self._x.write(self._q.account_update, [rows.account_update_row(a) for a in accounts])
 
     def ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
         """Return account ids in id order, after ``after``, at most ``limit``."""
-        t = self._t.accounts
-        stmt = select(t.c.id).order_by(t.c.id).limit(max(limit, 0))
-        if after is not None:
-            stmt = stmt.where(t.c.id > after)
-        return [r.id for r in self._x.rows(stmt)]
+        q = self._q
+        if after is None:
+            found = self._x.rows(q.account_ids, {"limit": max(limit, 0)})
+        else:
+            found = self._x.rows(q.account_ids_after, {"after": after, "limit": max(limit, 0)})
+        return [r.id for r in found]
 
     def count_by_stage(self) -> dict[str, int]:
         """Return how many accounts are in each stage, in one GROUP BY."""
-        t = self._t.accounts
-        stmt = select(t.c.stage, func.count().label("n")).group_by(t.c.stage)
-        return {r.stage: int(r.n) for r in self._x.rows(stmt)}
+        return {r.stage: int(r.n) for r in self._x.rows(self._q.stage_counts)}
 
 
-class SqlCustomers(_Repository):
+class SqlCustomers(Repository):
     """Customers (:class:`~relationkit.storage.ports.CustomerRepository`)."""
+
+    __slots__ = ()
 
     def add_many(self, customers: Sequence[Customer]) -> None:
         """Insert new customers in one executemany.
@@ -178,61 +182,63 @@ class SqlCustomers(_Repository):
     def _existing(self, column: ColumnElement[str], values: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for chunk in chunked(list(dict.fromkeys(values)), CHUNK):
-            found.update(r[0] for r in self._x.rows(select(column).where(column.in_(chunk))))
+            query = Query(select(column).where(column.in_(chunk)))
+            found.update(r[0] for r in self._x.rows(query))
         return found
 
     def get(self, customer_id: str) -> Customer | None:
         """Return one customer."""
-        t = self._t.customers
-        found = self._x.rows(select(t).where(t.c.id == customer_id))
+        found = self._x.rows(self._q.customer, {"id": customer_id})
         return rows.to_customer(found[0]) if found else None
 
     def get_many(self, customer_ids: Sequence[str]) -> dict[str, Customer]:
         """Return the customers that exist among ``customer_ids``, by id."""
-        t = self._t.customers
+        if len(customer_ids) == 1:
+            one = self.get(customer_ids[0])
+            return {one.id: one} if one is not None else {}
         found: dict[str, Customer] = {}
         for chunk in chunked(list(dict.fromkeys(customer_ids)), CHUNK):
-            for row in self._x.rows(select(t).where(t.c.id.in_(chunk))):
+            for row in self._x.rows(self._q.customers, {"ids": chunk}):
                 found[row.id] = rows.to_customer(row)
         return {i: found[i] for i in customer_ids if i in found}
 
     def by_email(self, email_key: str) -> Customer | None:
         """Return the customer whose lower-cased email is ``email_key``."""
-        t = self._t.customers
-        found = self._x.rows(select(t).where(t.c.email_key == email_key))
+        found = self._x.rows(self._q.customer_by_email, {"email_key": email_key})
         return rows.to_customer(found[0]) if found else None
 
     def by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Customer]:
         """Return the customers with these external ids, by external id."""
-        t = self._t.customers
+        q = self._q
         found: dict[str, Customer] = {}
+        if len(external_ids) == 1:
+            for row in self._x.rows(q.customer_by_external_id, {"external_id": external_ids[0]}):
+                found[row.external_id] = rows.to_customer(row)
+            return found
         for chunk in chunked(list(dict.fromkeys(external_ids)), CHUNK):
-            for row in self._x.rows(select(t).where(t.c.external_id.in_(chunk))):
+            for row in self._x.rows(q.customers_by_external_ids, {"external_ids": chunk}):
                 found[row.external_id] = rows.to_customer(row)
         return {e: found[e] for e in external_ids if e in found}
 
     def update(self, customer: Customer) -> None:
         """Store a customer's new field values (email and external id stay unique)."""
-        t = self._t.customers
-        values = rows.customer_row(customer)
-        del values["id"]
-        self._x.write(
-            update(t).where(t.c.id == customer.id).values(values), dangling=_dangling_account
-        )
+        values = {f"b_{key}": value for key, value in rows.customer_row(customer).items()}
+        self._x.write(self._q.customer_update, values, dangling=_dangling_account)
 
     def for_account(self, account_id: str) -> list[Customer]:
         """Return the customers of an account, in id (creation) order."""
-        t = self._t.customers
-        stmt = select(t).where(t.c.account_id == account_id).order_by(t.c.id)
-        return [rows.to_customer(r) for r in self._x.rows(stmt)]
+        found = self._x.rows(self._q.customers_of_account, {"account_id": account_id})
+        return [rows.to_customer(r) for r in found]
 
     def count(self) -> int:
         """Return the number of customers."""
-        return int(self._x.scalar(select(func.count()).select_from(self._t.customers)))
+        return int(self._x.scalar(self._q.customer_count))
 
 
-class SqlStages(_Repository):
+class SqlStages(Repository):
     """Lifecycle history (:class:`~relationkit.storage.ports.StageRepository`)."""
+
+    __slots__ = ()
 
     def add_many(self, changes: Sequence[StageChange]) -> None:
         """Append stage changes; their ``seq`` keeps the order they came in."""
@@ -240,13 +246,14 @@ class SqlStages(_Repository):
 
     def for_account(self, account_id: str) -> list[StageChange]:
         """Return an account's stage changes, oldest (first inserted) first."""
-        t = self._t.stage_changes
-        stmt = select(t).where(t.c.account_id == account_id).order_by(t.c.seq)
-        return [rows.to_stage(r) for r in self._x.rows(stmt)]
+        found = self._x.rows(self._q.stages_of_account, {"account_id": account_id})
+        return [rows.to_stage(r) for r in found]
 
 
-class SqlInteractions(_Repository):
+class SqlInteractions(Repository):
     """Interactions (:class:`~relationkit.storage.ports.InteractionRepository`)."""
+
+    __slots__ = ()
 
     def add(self, interaction: Interaction) -> None:
         """Insert one interaction."""
@@ -254,18 +261,18 @@ class SqlInteractions(_Repository):
 
     def for_account(self, account_id: str) -> list[Interaction]:
         """Return an account's interactions, in ``occurred_at`` then id order."""
-        t = self._t.interactions
-        stmt = select(t).where(t.c.account_id == account_id).order_by(t.c.occurred_at, t.c.id)
-        return [rows.to_interaction(r) for r in self._x.rows(stmt)]
+        found = self._x.rows(self._q.interactions_of_account, {"account_id": account_id})
+        return [rows.to_interaction(r) for r in found]
 
 
-class SqlIdempotency(_Repository):
+class SqlIdempotency(Repository):
     """Idempotent requests (:class:`~relationkit.storage.ports.IdempotencyRepository`)."""
+
+    __slots__ = ()
 
     def get(self, scope: str, key: str) -> IdempotencyRecord | None:
         """Return the record for ``(scope, key)``."""
-        t = self._t.idempotency
-        found = self._x.rows(select(t).where(t.c.scope == scope, t.c.key == key))
+        found = self._x.rows(self._q.idempotency_record, {"scope": scope, "key": key})
         return rows.to_idempotency(found[0]) if found else None
 
     def add(self, record: IdempotencyRecord) -> None:

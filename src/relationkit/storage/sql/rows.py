@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Row
-
 from relationkit._validate import email_key
 from relationkit.domain.customers import Account, AccountKind, Customer
 from relationkit.domain.interactions import Channel, Direction, Interaction
@@ -46,8 +44,9 @@ __all__ = [
     "to_stage",
 ]
 
-# Rows are read by attribute name; SQLAlchemy's Row is typed as a tuple of Any.
-AnyRow = Row[Any]
+# Rows are read by attribute name: SQLAlchemy rows, or the named tuples of the
+# direct path (see relationkit.storage.sql.direct).
+AnyRow = Any
 
 
 def account_row(a: Account) -> dict[str, Any]:

@@ -6,7 +6,9 @@ driver's transaction control is turned off (``isolation_level = None``) and a
 "begin" event emits the BEGIN: ``BEGIN IMMEDIATE`` for a write transaction,
 which takes the write lock up front (two writers queue on the busy timeout
 instead of deadlocking on a lock upgrade), plain ``BEGIN`` for a read one.
-The write flag travels in the ``relationkit_write`` execution option.
+The write flag travels in the ``relationkit_write`` execution option. The
+BEGIN goes straight to the driver's cursor unless something watches the
+connection's statements (see :mod:`~relationkit.storage.sql.direct`).
 
 The pragmas (WAL, busy timeout, foreign keys, ``synchronous=NORMAL``) are set on
 each new DBAPI connection; connections pooled before relationkit saw the
@@ -19,6 +21,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import URL
+
+from relationkit.storage.sql.direct import run, unwatched
 
 __all__ = ["WRITE_OPTION", "install", "is_memory_url"]
 
@@ -75,7 +79,11 @@ class _Listeners:
             # SQLAlchemy resets the isolation level when a connection that used
             # another level goes back to the pool; take control again.
             dbapi_connection.isolation_level = None
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
+        sql = "BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN"
+        if unwatched(conn):
+            run(conn, sql)  # on the cursor: nothing would see it go by
+        else:
+            conn.exec_driver_sql(sql)
 
 
 def install(engine: Engine, *, busy_timeout: float) -> None:

@@ -39,9 +39,11 @@ from relationkit.storage.ports import (
 )
 from relationkit.storage.sql import sqlite
 from relationkit.storage.sql.bulk import Inserts, build_inserts
+from relationkit.storage.sql.direct import supports_direct, unwatched
 from relationkit.storage.sql.executor import Executor, end_transaction
 from relationkit.storage.sql.ledger import SqlLedger
 from relationkit.storage.sql.purchases import SqlPurchases
+from relationkit.storage.sql.queries import Queries
 from relationkit.storage.sql.repositories import (
     SqlAccounts,
     SqlCustomers,
@@ -69,15 +71,18 @@ class SqlUnitOfWork:
     ledger: LedgerRepository
     idempotency: IdempotencyRepository
 
-    def __init__(self, executor: Executor, tables: Tables, inserts: Inserts) -> None:
+    def __init__(
+        self, executor: Executor, tables: Tables, inserts: Inserts, queries: Queries
+    ) -> None:
         self._x = executor
-        self.accounts = SqlAccounts(executor, tables, inserts)
-        self.customers = SqlCustomers(executor, tables, inserts)
-        self.stages = SqlStages(executor, tables, inserts)
-        self.interactions = SqlInteractions(executor, tables, inserts)
-        self.purchases = SqlPurchases(executor, tables, inserts)
-        self.ledger = SqlLedger(executor, tables, inserts)
-        self.idempotency = SqlIdempotency(executor, tables, inserts)
+        shared = (executor, tables, inserts, queries)
+        self.accounts = SqlAccounts(*shared)
+        self.customers = SqlCustomers(*shared)
+        self.stages = SqlStages(*shared)
+        self.interactions = SqlInteractions(*shared)
+        self.purchases = SqlPurchases(*shared)
+        self.ledger = SqlLedger(*shared)
+        self.idempotency = SqlIdempotency(*shared)
 
     def savepoint(self) -> AbstractContextManager[None]:
         """Return a context in which an exception undoes only what it wrote.
@@ -131,6 +136,8 @@ class SqlStorage:
         self.tables = build_tables(self.metadata, prefix)
         dialect = self._engine.dialect
         self._inserts = build_inserts(self.tables, dialect)
+        self._queries = Queries(self.tables, dialect)
+        self._direct = supports_direct(dialect)
         self._translate = Translator(
             self.tables.logical_names,
             self.tables.column_names,
@@ -235,8 +242,13 @@ class SqlStorage:
         if self._closed:
             raise StorageError("the SQL store is closed")
         with self._begin(write=write) as connection:
-            executor = Executor(connection, self._translate, writable=write)
-            yield SqlUnitOfWork(executor, self.tables, self._inserts)
+            executor = Executor(
+                connection,
+                self._translate,
+                writable=write,
+                direct=self._direct and unwatched(connection),
+            )
+            yield SqlUnitOfWork(executor, self.tables, self._inserts, self._queries)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` now, or when the host commits the transaction we joined.

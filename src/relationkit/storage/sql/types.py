@@ -80,7 +80,22 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
             if offset and dialect.name == "sqlite":
                 value = dt.datetime.astimezone(value, _UTC)
         if dialect.name != "sqlite":
-            return value
+            if type(value) is dt.datetime:
+                return value
+            # A plain datetime for the driver: psycopg sends a timestamp as its
+            # distance from an epoch, and pendulum's subtraction builds a
+            # (slow) Interval where datetime's makes a timedelta.
+            return dt.datetime(
+                value.year,
+                value.month,
+                value.day,
+                value.hour,
+                value.minute,
+                value.second,
+                value.microsecond,
+                tzinfo=value.tzinfo,
+                fold=value.fold,
+            )
         # datetime's own isoformat (not pendulum's), with the "+00:00" cut off.
         return dt.datetime.isoformat(value, " ", "microseconds")[:_SQLITE_WIDTH]
 
