@@ -610,16 +610,6 @@ def test_fault_at_every_statement_leaves_all_or_nothing(
         _fault_then_retry(backend, scenario, expected, k)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(AssertionError, StorageError),
-    reason=(
-        "bug: after a failed COMMIT the connection goes back to the pool still inside the"
-        " transaction (storage/sql/executor.py end_transaction does not roll back): SQLite"
-        " keeps the write lock and fails the next call; PostgreSQL commits the failed work"
-        " with the next transaction on that connection"
-    ),
-)
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_fault_at_commit_leaves_nothing(backend: Backend, scenario: Scenario) -> None:
     """A fault raised as the write transaction commits undoes the whole call.

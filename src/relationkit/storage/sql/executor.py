@@ -169,8 +169,16 @@ def end_transaction(
     if commit:
         try:
             tx.commit()
-        except translate.catches as e:
-            raise translate(e) from e
+        except BaseException as e:
+            # A failed COMMIT leaves the transaction attached to the
+            # connection: roll it back, or the pool hands it out still open
+            # (SQLite keeps its write lock; PostgreSQL would commit the
+            # failed work with the next transaction on that connection).
+            with contextlib.suppress(*translate.catches):
+                tx.rollback()
+            if isinstance(e, translate.catches):
+                raise translate(e) from e
+            raise
         return
     if tx.is_active:
         # A failed rollback (a dropped connection) must not hide the error
