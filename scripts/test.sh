@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The full check that `make test` and CI run. Stops at the first failure.
 #
-#   ruff check, ruff format --check, mypy, mkdocs build --strict, pytest -n 2
+#   ruff check, ruff format --check, mypy, the import contracts (lint-imports),
+#   mkdocs build --strict, pytest -n 2
 #
 # pytest runs last so that its summary line is the last thing printed.
 # Unless RELATIONKIT_TEST_POSTGRES_URL is already set, a throwaway PostgreSQL is
@@ -42,6 +43,7 @@ step() {
 step "$BIN/ruff" check .
 step "$BIN/ruff" format --check .
 step "$BIN/mypy"
+step "$BIN/lint-imports" --no-cache
 step "$BIN/mkdocs" build --strict --site-dir "$site_dir"
 
 if [ -z "${RELATIONKIT_TEST_POSTGRES_URL:-}" ]; then

@@ -23,14 +23,15 @@ from relationkit.domain.ledger import Allocation, EntryKind, LedgerEntry
 from relationkit.domain.lifecycle import DEFAULT_STAGE_GRAPH, StageChange, StageGraph, StageSpan
 from relationkit.domain.loyalty import Expiry, LoyaltyProgram, Tier
 from relationkit.domain.purchases import LineItem, Purchase, Refund
-from relationkit.hooks import ErrorPolicy, Hooks
+from relationkit.hooks import ErrorPolicy, HookFailure, Hooks
 from relationkit.ids import IdGenerator, UlidGenerator
-from relationkit.kit import RelationKit, TimelineEntry
+from relationkit.domain.timeline import TimelineEntry
+from relationkit.kit import RelationKit
 from relationkit.money import Money
 from relationkit.services.loyalty import DueResult, LoyaltySummary, VerifyReport
 from relationkit.services.purchases import BulkResult
 from relationkit.storage.memory import MemoryStorage
-from relationkit.storage.ports import Capabilities, SpendRow, Storage
+from relationkit.storage.ports import SpendRow, Storage
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine, MetaData
@@ -41,7 +42,6 @@ __all__ = [
     "AccountKind",
     "Allocation",
     "BulkResult",
-    "Capabilities",
     "Channel",
     "Clock",
     "Customer",
@@ -51,6 +51,7 @@ __all__ = [
     "ErrorPolicy",
     "Expiry",
     "FrozenClock",
+    "HookFailure",
     "Hooks",
     "IdGenerator",
     "Interaction",

@@ -49,6 +49,8 @@ class Tx:
         self.ids = ids
         self._wants = wants
         self.events: list[Event] = []
+        # Set when a nested block failed on a store without savepoints.
+        self.doomed = False
         self._accounts: dict[str, Account] = {}
         self._dirty: set[str] = set()
         self._locked: set[str] = set()
@@ -66,10 +68,12 @@ class Tx:
         cached = self._accounts.get(account_id)
         if cached is not None and (account_id in self._locked or not lock):
             return cached
-        found = self.uow.accounts.get(account_id, for_update=lock)
+        found = self.uow.accounts.get_many([account_id], for_update=lock).get(account_id)
         if found is None:
             raise NotFound("account", account_id)
-        if cached is None:
+        if cached is None or account_id not in self._dirty:
+            # A copy read earlier without the lock may be stale: another writer
+            # could have committed in between. Act on the row just locked.
             self._accounts[account_id] = found
         if lock:
             self._locked.add(account_id)
@@ -84,7 +88,8 @@ class Tx:
             if missing:
                 raise NotFound("account", missing[0])
             for account_id, account in found.items():
-                self._accounts.setdefault(account_id, account)
+                if account_id not in self._dirty:
+                    self._accounts[account_id] = account
                 self._locked.add(account_id)
         return {a: self._accounts[a] for a in account_ids}
 

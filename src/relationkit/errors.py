@@ -13,7 +13,16 @@ ones that resemble a builtin also subclass it, so ``except ValueError`` and
     ├── InsufficientPoints                a debit larger than the balance allows
     ├── HookError (ExceptionGroup)        handlers failed after a commit
     └── StorageError                      the backend failed; data unchanged
-        └── SchemaMismatch                stored schema version is not ours
+        ├── SchemaMismatch                stored schema is not the one this version needs
+        ├── DuplicateKey                  port: a uniqueness rule was broken
+        ├── DanglingReference             port: a record names a parent that does not exist
+        └── TransientStorageError         port: busy, deadlock, lost connection; retry may cure
+
+The three errors marked *port* are raised by storage backends to the services
+(see :mod:`relationkit.storage.ports`): the kit retries on
+``TransientStorageError`` and on ``DuplicateKey`` from a concurrent writer, and
+reports what is left as a ``StorageError``. A host only sees them when it
+drives a backend directly.
 
 Messages name objects by id and fields by name; they never carry personal
 data such as emails or names.
@@ -22,9 +31,12 @@ data such as emails or names.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = [
     "Conflict",
+    "DanglingReference",
+    "DuplicateKey",
     "HookError",
     "IdempotencyConflict",
     "InsufficientPoints",
@@ -33,6 +45,7 @@ __all__ = [
     "RelationKitError",
     "SchemaMismatch",
     "StorageError",
+    "TransientStorageError",
     "ValidationError",
 ]
 
@@ -111,13 +124,37 @@ class InsufficientPoints(RelationKitError):
 
 
 class HookError(RelationKitError, ExceptionGroup[Exception]):
-    """One or more event handlers failed; the data they reacted to is committed."""
+    """One or more event handlers failed; the data they reacted to is committed.
 
-    def __new__(cls, message: str, errors: Sequence[Exception]) -> HookError:
-        return super().__new__(cls, message, errors)
+    Attributes:
+        failures: one :class:`~relationkit.hooks.HookFailure` per failed
+            call, with the event and the handler, so the host can deliver
+            them again (``kit.hooks.redeliver(err.failures)``).
+        result: what the write that committed returned (a ``Purchase``, a
+            ``BulkResult``, ...), or None when raised outside a write.
+    """
+
+    failures: tuple[Any, ...]
+    result: Any
+
+    def __new__(
+        cls, message: str, errors: Sequence[Exception], failures: Sequence[Any] = ()
+    ) -> HookError:
+        self = super().__new__(cls, message, errors)
+        self.failures = tuple(failures)
+        self.result = None
+        return self
+
+    def __init__(
+        self, message: str, errors: Sequence[Exception], failures: Sequence[Any] = ()
+    ) -> None:
+        super().__init__(message, errors)
 
     def derive(self, excs: Sequence[Exception]) -> HookError:  # type: ignore[override]
-        return HookError(self.message, excs)
+        kept = [f for f in self.failures if f.error in excs]
+        derived = HookError(self.message, excs, kept)
+        derived.result = self.result
+        return derived
 
 
 class StorageError(RelationKitError):
@@ -125,12 +162,80 @@ class StorageError(RelationKitError):
 
 
 class SchemaMismatch(StorageError):
-    """The database holds a relationkit schema of another version."""
+    """The database does not hold the schema this relationkit needs.
 
-    def __init__(self, found: str, expected: str) -> None:
+    Either another schema version is recorded, or the tables are partial or
+    altered (a missing table, column, index or constraint). Nothing is
+    created or repaired when this is raised.
+
+    Attributes:
+        found: the recorded schema version (``"none"`` when unrecorded).
+        expected: the version this relationkit needs.
+        problems: what is missing or different, one line each (table,
+            column, index or constraint names; never data).
+        upgrade: the command that upgrades the store, when one can.
+    """
+
+    def __init__(
+        self,
+        found: str,
+        expected: str,
+        *,
+        problems: Sequence[str] = (),
+        upgrade: str | None = None,
+    ) -> None:
         self.found = found
         self.expected = expected
-        super().__init__(
-            f"database schema version {found} does not match this relationkit ({expected}); "
-            "migrate the database or open it with a matching relationkit version"
-        )
+        self.problems = tuple(problems)
+        self.upgrade = upgrade
+        if self.problems:
+            message = (
+                f"the database's relationkit schema (version {found}) is damaged or altered: "
+                + "; ".join(self.problems)
+            )
+        else:
+            message = (
+                f"database schema version {found} does not match this relationkit ({expected})"
+            )
+        if upgrade:
+            message += f"; upgrade it with: {upgrade}"
+        elif not self.problems:
+            message += "; migrate the database or open it with a matching relationkit version"
+        super().__init__(message)
+
+
+class DuplicateKey(StorageError):
+    """A uniqueness rule was broken; ``constraint`` names which one.
+
+    Raised by storage backends. ``constraint`` is one of ``"account_id"``,
+    ``"customer_id"``, ``"order_id"``, ``"refund_id"``, ``"email"``,
+    ``"external_id"``, ``"idempotency_key"``, ``"ledger_seq"``, ``"entry_id"``,
+    ``"interaction_id"``, ``"stage_change_id"``, or another name for a rule a
+    backend adds. The transaction must be rolled back.
+    """
+
+    def __init__(self, constraint: str) -> None:
+        self.constraint = constraint
+        super().__init__(f"duplicate {constraint}")
+
+
+class DanglingReference(StorageError):
+    """A record names a parent that does not exist; ``field`` names the reference.
+
+    Raised by storage backends when a row is inserted whose ``account_id``
+    (or ``order_id`` for a refund) matches no stored parent. The services
+    check parents first, so a host sees it only when it drives a backend
+    directly. The transaction must be rolled back.
+    """
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        super().__init__(f"{field} refers to a record that does not exist")
+
+
+class TransientStorageError(StorageError):
+    """A failure that a retry of the whole transaction may cure.
+
+    Busy database, lock time-out, deadlock, serialisation failure, a dropped
+    connection. The transaction must be rolled back; the kit retries it.
+    """

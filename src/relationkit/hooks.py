@@ -7,16 +7,33 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Literal, TypeVar, overload
 
-from relationkit.errors import HookError
+import attrs
+
+from relationkit.errors import HookError, ValidationError
 from relationkit.events import Event
 
-__all__ = ["ErrorPolicy", "Handler", "Hooks"]
+__all__ = ["ErrorPolicy", "Handler", "HookFailure", "Hooks"]
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[E], None]
 ErrorPolicy = Literal["raise", "log", "collect"]
 
 _log = logging.getLogger("relationkit.hooks")
+
+
+@attrs.frozen
+class HookFailure:
+    """One handler call that raised: what to deliver again once the cause is fixed.
+
+    Attributes:
+        event: the event the handler was given (already committed).
+        handler: the handler that raised.
+        error: what it raised.
+    """
+
+    event: Event
+    handler: Callable[[Event], None]
+    error: Exception
 
 
 class Hooks:
@@ -30,16 +47,20 @@ class Hooks:
         error_policy: what to do when handlers fail: ``"raise"`` (default;
             after every handler ran, raise :class:`~relationkit.errors.HookError`),
             ``"log"`` (log each failure at ERROR and carry on) or ``"collect"``
-            (keep failures in :attr:`errors` for the host to inspect).
+            (keep failures in :attr:`errors` and :attr:`failures` for the
+            host to inspect and :meth:`redeliver`).
+
+    A failure never makes the write that produced the event fail: with
+    ``"raise"``, the :class:`~relationkit.errors.HookError` carries the
+    write's result (``err.result``) and the failed calls (``err.failures``).
     """
 
     def __init__(self, error_policy: ErrorPolicy = "raise") -> None:
         if error_policy not in ("raise", "log", "collect"):
-            from relationkit.errors import ValidationError
-
             raise ValidationError("error_policy", "must be 'raise', 'log' or 'collect'")
         self.error_policy: ErrorPolicy = error_policy
         self.errors: list[Exception] = []
+        self.failures: list[HookFailure] = []
         self._handlers: list[tuple[type[Event], Callable[[Event], None]]] = []
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -60,8 +81,6 @@ class Hooks:
         ``@kit.hooks.on(PurchaseRecorded)``. Returns the handler unchanged.
         """
         if not (isinstance(event_type, type) and issubclass(event_type, Event)):
-            from relationkit.errors import ValidationError
-
             raise ValidationError("event_type", "must be an event class from relationkit.events")
 
         def register(fn: Handler[E]) -> Handler[E]:
@@ -106,30 +125,50 @@ class Hooks:
             queue.extend(events)
             return
         queue = self._local.queue = list(events)
-        failures: list[Exception] = []
+        failures: list[HookFailure] = []
         try:
             while queue:
-                self._deliver(queue.pop(0), failures)
+                event = queue.pop(0)
+                with self._lock:
+                    handlers = [(t, h) for t, h in self._handlers if isinstance(event, t)]
+                for _, handler in handlers:
+                    self._call(event, handler, failures)
         finally:
             self._local.queue = None
+        self._report(failures)
+
+    def redeliver(self, failures: Sequence[HookFailure]) -> None:
+        """Call each failed handler again with its event, in order.
+
+        Use it on ``err.failures`` of a :class:`~relationkit.errors.HookError`
+        (or on :attr:`failures` under ``"collect"``) once the cause is fixed.
+        Failures of this round are reported by the error policy as usual.
+        """
+        again: list[HookFailure] = []
+        for failure in failures:
+            self._call(failure.event, failure.handler, again)
+        self._report(again)
+
+    def _report(self, failures: list[HookFailure]) -> None:
         if not failures:
             return
+        errors = [f.error for f in failures]
         if self.error_policy == "collect":
-            self.errors.extend(failures)
+            self.errors.extend(errors)
+            self.failures.extend(failures)
         elif self.error_policy == "raise":
-            raise HookError(f"{len(failures)} event handler(s) failed after commit", failures)
+            raise HookError(
+                f"{len(failures)} event handler(s) failed after commit", errors, failures
+            )
 
-    def _deliver(self, event: Event, failures: list[Exception]) -> None:
-        with self._lock:
-            handlers = list(self._handlers)
-        for event_type, handler in handlers:
-            if not isinstance(event, event_type):
-                continue
-            try:
-                handler(event)
-            except Exception as exc:  # a host handler may raise anything
-                failures.append(exc)
-                if self.error_policy == "log":
-                    _log.exception(
-                        "handler %r failed on %s %s", handler, type(event).__name__, event.event_id
-                    )
+    def _call(
+        self, event: Event, handler: Callable[[Event], None], failures: list[HookFailure]
+    ) -> None:
+        try:
+            handler(event)
+        except Exception as exc:  # a host handler may raise anything
+            failures.append(HookFailure(event, handler, exc))
+            if self.error_policy == "log":
+                _log.exception(
+                    "handler %r failed on %s %s", handler, type(event).__name__, event.event_id
+                )

@@ -1,38 +1,38 @@
-"""RelationKit: the composition root a host application holds, and its services."""
+"""RelationKit: the composition root a host application holds.
+
+It builds the context, the transaction runner and the services, wires the
+services' in-transaction reactions, and owns nothing else: every operation
+lives in a service, every transaction rule in :mod:`relationkit._runtime`.
+"""
 
 from __future__ import annotations
 
-import functools
-import random
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import TypeVar
 
-import attrs
 import pendulum
 
-from relationkit._tx import Tx
+from relationkit._runtime import Context, Runner
 from relationkit.clock import Clock, SystemClock
 from relationkit.domain.lifecycle import DEFAULT_STAGE_GRAPH, StageGraph
-from relationkit.errors import StorageError, ValidationError
-from relationkit.events import Event
+from relationkit.domain.timeline import TimelineEntry
+from relationkit.errors import ValidationError
 from relationkit.hooks import ErrorPolicy, Hooks
 from relationkit.ids import IdGenerator, UlidGenerator
-from relationkit.storage.ports import DuplicateKey, Storage, TransientStorageError
+from relationkit.services._people import People
+from relationkit.services._reactions import Reactions
+from relationkit.services._refs import resolve
+from relationkit.services.accounts import AccountsService
+from relationkit.services.customers import CustomersService
+from relationkit.services.interactions import InteractionsService
+from relationkit.services.lifecycle import LifecycleService
+from relationkit.services.loyalty import LoyaltyService
+from relationkit.services.purchases import PurchasesService
+from relationkit.services.timeline import build_timeline
+from relationkit.storage.ports import Storage
 
 __all__ = ["RelationKit"]
-
-T = TypeVar("T")
-
-
-class _Outer:
-    """The outermost transaction in progress on one thread."""
-
-    def __init__(self, tx: Tx) -> None:
-        self.tx = tx
 
 
 class RelationKit:
@@ -69,14 +69,6 @@ class RelationKit:
         retries: int = 10,
         owns_storage: bool = True,
     ) -> None:
-        from relationkit.services.accounts import AccountsService
-        from relationkit.services.customers import CustomersService
-        from relationkit.services.interactions import InteractionsService
-        from relationkit.services.lifecycle import LifecycleService
-        from relationkit.services.loyalty import LoyaltyService
-        from relationkit.services.purchases import PurchasesService
-        from relationkit.services.timeline import build_timeline
-
         try:
             pendulum.timezone(timezone)
         except Exception:
@@ -87,128 +79,40 @@ class RelationKit:
         self.timezone = timezone
         self.stages = stages or DEFAULT_STAGE_GRAPH
         self.hooks = Hooks(hook_errors)
-        self.retries = retries
         self._owns_storage = owns_storage
-        self._local = threading.local()
-        self._closed = False
-        self.customers = CustomersService(self)
-        self.accounts = AccountsService(self)
-        self.lifecycle = LifecycleService(self)
-        self.interactions = InteractionsService(self)
-        self.purchases = PurchasesService(self)
-        self.loyalty = LoyaltyService(self)
-        self._build_timeline = build_timeline
+        ctx = Context(clock=self.clock, ids=self.ids, timezone=timezone, stages=self.stages)
+        self._runner = runner = Runner(storage, ctx, self.hooks, retries=retries)
+        reactions = Reactions()
+        people = People(ctx)
+        self.customers = CustomersService(runner, people)
+        self.accounts = AccountsService(runner, ctx)
+        # Reactions run in this order: the stage moves, then the points.
+        self.lifecycle = LifecycleService(runner, ctx, reactions)
+        self.loyalty = LoyaltyService(runner, ctx, reactions)
+        self.interactions = InteractionsService(runner, ctx)
+        self.purchases = PurchasesService(runner, people, reactions)
 
-    # -- transactions -------------------------------------------------------
-
-    def _current(self) -> _Outer | None:
-        current: _Outer | None = getattr(self._local, "outer", None)
-        return current
-
-    def _new_tx(self, uow: object) -> Tx:
-        return Tx(
-            uow,  # type: ignore[arg-type]
-            now=self.clock.now(),
-            ids=self.ids,
-            wants=self.hooks.wants,
-        )
-
-    def _write(self, work: Callable[[Tx], T]) -> T:
-        """Run ``work`` atomically; join the caller's transaction if there is one.
-
-        Inside ``kit.transaction()`` the work runs in a savepoint, so a failure
-        undoes only its own writes. Outside, the kit owns the transaction: it
-        commits, retries on a busy database or a concurrent duplicate, then
-        dispatches the events.
-        """
-        outer = self._current()
-        if outer is not None:
-            tx = outer.tx
-            mark = tx.mark()
-            try:
-                with tx.uow.savepoint():
-                    return work(tx)
-            except BaseException:
-                tx.restore(mark)
-                raise
-        result, events = self._run_outer(work)
-        self._dispatch(events)
-        return result
-
-    def _dispatch(self, events: list[Event]) -> None:
-        """Hand events to the hooks once the work that made them is durable."""
-        if events:
-            self.storage.after_commit(functools.partial(self.hooks.dispatch, events))
-
-    def _run_outer(self, work: Callable[[Tx], T]) -> tuple[T, list[Event]]:
-        self._check_open()
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                with self.storage.transaction(write=True) as uow:
-                    tx = self._new_tx(uow)
-                    self._local.outer = _Outer(tx)
-                    try:
-                        result = work(tx)
-                        tx.flush()
-                    finally:
-                        self._local.outer = None
-                return result, tx.events
-            except (TransientStorageError, DuplicateKey) as exc:
-                # A concurrent writer got there first (busy database, deadlock,
-                # or the same order id inserted a moment ago): the next attempt
-                # sees its committed work and decides again.
-                if attempt > self.retries:
-                    raise StorageError(
-                        f"transaction gave up after {attempt} attempts: {exc}"
-                    ) from exc
-                time.sleep(min(0.2, 0.005 * 2 ** min(attempt, 6)) * random.random())
-
-    def _read(self, work: Callable[[Tx], T]) -> T:
-        """Run ``work`` in the caller's transaction, or a read-only one."""
-        outer = self._current()
-        if outer is not None:
-            return work(outer.tx)
-        self._check_open()
-        with self.storage.transaction(write=False) as uow:
-            return work(self._new_tx(uow))
+    @property
+    def retries(self) -> int:
+        """How often a transaction that met a busy store or a duplicate is retried."""
+        return self._runner._retries
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Group several operations into one atomic change.
 
         Hooks fire once, after the outermost block commits; nothing fires if
-        it rolls back. Nested blocks become savepoints.
+        it rolls back. Nested blocks become savepoints (on a store without
+        savepoints, a failure inside a nested block rolls back the whole
+        transaction, and its end raises ``StorageError``).
 
         Example:
             >>> with kit.transaction():  # doctest: +SKIP
             ...     kit.purchases.record(...)
             ...     kit.loyalty.redeem(...)
         """
-        outer = self._current()
-        if outer is not None:
-            tx = outer.tx
-            mark = tx.mark()
-            try:
-                with tx.uow.savepoint():
-                    yield
-            except BaseException:
-                tx.restore(mark)
-                raise
-            return
-        self._check_open()
-        with self.storage.transaction(write=True) as uow:
-            tx = self._new_tx(uow)
-            self._local.outer = _Outer(tx)
-            try:
-                yield
-                tx.flush()
-            finally:
-                self._local.outer = None
-        self._dispatch(tx.events)
-
-    # -- whole-account views ------------------------------------------------
+        with self._runner.transaction():
+            yield
 
     def timeline(self, ref: str) -> list[TimelineEntry]:
         """Return everything that happened to an account, oldest first.
@@ -220,18 +124,12 @@ class RelationKit:
             Interactions, purchases, refunds, stage changes and points, merged
             in time order.
         """
-        return self._read(lambda tx: self._build_timeline(tx, self.accounts._resolve(tx, ref)))
-
-    # -- lifetime -----------------------------------------------------------
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise StorageError("this kit is closed")
+        return self._runner.read(lambda tx: build_timeline(tx, resolve(tx, ref)))
 
     def close(self) -> None:
         """Release the storage (when the kit opened it). Idempotent."""
-        if not self._closed:
-            self._closed = True
+        if not self._runner.closed:
+            self._runner.closed = True
             if self._owns_storage:
                 self.storage.close()
 
@@ -248,22 +146,3 @@ class RelationKit:
 
     def __repr__(self) -> str:
         return f"RelationKit(storage={self.storage!r}, clock={self.clock!r})"
-
-
-@attrs.frozen(kw_only=True)
-class TimelineEntry:
-    """One line of an account's timeline.
-
-    Attributes:
-        at: when it happened.
-        kind: ``"stage"``, ``"interaction"``, ``"purchase"``, ``"refund"`` or ``"points"``.
-        ref: the id of the thing (order id, interaction id, ledger entry id, ...).
-        summary: a one-line human description.
-        customer_id: the person involved, when known.
-    """
-
-    at: pendulum.DateTime
-    kind: str
-    ref: str
-    summary: str
-    customer_id: str | None = None

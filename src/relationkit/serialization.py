@@ -78,7 +78,7 @@ from relationkit.domain.lifecycle import StageChange, StageSpan
 from relationkit.domain.purchases import LineItem, Purchase, Refund
 from relationkit.errors import ValidationError
 from relationkit.events import Event
-from relationkit.kit import TimelineEntry
+from relationkit.domain.timeline import TimelineEntry
 from relationkit.money import Money
 
 __all__ = [

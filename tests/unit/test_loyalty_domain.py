@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import relationkit as rk
-from relationkit.services._book import proportion
+from relationkit.services.loyalty.book import proportion
 
 
 def test_after_days_expires_at_local_midnight() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 
 import attrs
 import pendulum
@@ -43,6 +44,9 @@ class LedgerEntry:
     """One immutable line of an account's points ledger.
 
     Attributes:
+        seq: the entry's place in its account's ledger: 1, 2, 3, ... in the
+            order entries were written, assigned under the account's lock.
+            The ledger is folded in this order, never by id or clock.
         points: signed change; positive credits, negative debits. For
             ``pending`` and ``void`` it is the change of the pending amount.
         lot_id: for ``activate``, the pending entry it unlocks; for
@@ -58,6 +62,7 @@ class LedgerEntry:
 
     id: str
     account_id: str
+    seq: int
     kind: EntryKind
     points: int
     at: pendulum.DateTime
@@ -125,7 +130,7 @@ class LedgerState:
 
     @classmethod
     def replay(cls, entries: list[LedgerEntry]) -> LedgerState:
-        """Fold entries (in id order) into the state they produce.
+        """Fold entries (in ``seq`` order, as stored) into the state they produce.
 
         Inconsistencies (an allocation to an unknown lot, a lot consumed past
         zero, ...) are collected in :attr:`problems` rather than raised, so
@@ -247,19 +252,19 @@ class LedgerState:
         )
 
     def take(
-        self, points: int, as_of: pendulum.DateTime, prefer: str | None = None
+        self, points: int, as_of: pendulum.DateTime, prefer: Collection[str] = ()
     ) -> tuple[list[Allocation], int]:
         """Choose the lots a debit of ``points`` consumes at ``as_of``.
 
-        Lots go soonest expiry first; ``prefer`` (a lot id) goes first of all
+        Lots go soonest expiry first; lots in ``prefer`` go first of all
         (a refund takes back the order's own points first).
 
         Returns:
             The allocations and the shortfall (points no lot covers).
         """
         lots = self.spendable(as_of)
-        if prefer is not None:
-            lots.sort(key=lambda lot: lot.id != prefer)
+        if prefer:
+            lots.sort(key=lambda lot: lot.id not in prefer)
         allocations = []
         left = points
         for lot in lots:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from relationkit import _validate as v
+from relationkit._runtime import Context, Runner
 from relationkit._tx import Tx
 from relationkit.domain.customers import Account, AccountKind, Customer
 from relationkit.domain.lifecycle import StageChange
-from relationkit.errors import NotFound, ValidationError
+from relationkit.errors import ValidationError
 from relationkit.events import AccountCreated, StageChanged
-from relationkit.services._base import Service
+from relationkit.services._refs import resolve
 
 __all__ = ["AccountsService"]
 
@@ -21,8 +22,15 @@ def coerce_kind(kind: object) -> AccountKind:
         raise ValidationError("kind", "must be AccountKind.B2C or AccountKind.B2B") from None
 
 
-class AccountsService(Service):
+class AccountsService:
     """``kit.accounts``: create and read accounts and their contacts."""
+
+    def __init__(self, runner: Runner, ctx: Context) -> None:
+        self._run = runner
+        self._ctx = ctx
+
+    def __repr__(self) -> str:
+        return "<AccountsService>"
 
     def create(self, *, name: str, kind: AccountKind | str = AccountKind.B2B) -> Account:
         """Create an account in the graph's initial stage.
@@ -36,11 +44,11 @@ class AccountsService(Service):
         """
         clean_name = v.text(name, "name")
         clean_kind = coerce_kind(kind)
-        return self._kit._write(lambda tx: self._insert(tx, clean_name, clean_kind))
+        return self._run.write(lambda tx: self._insert(tx, clean_name, clean_kind))
 
     def _insert(self, tx: Tx, name: str, kind: AccountKind) -> Account:
         """Insert a new account with its first stage; return it."""
-        initial = self._kit.stages.initial
+        initial = self._ctx.stages.initial
         account = Account(
             id=tx.ids.new("acc"),
             name=name,
@@ -74,33 +82,8 @@ class AccountsService(Service):
         Raises:
             NotFound: if neither exists.
         """
-        return self._kit._read(lambda tx: tx.account(self._resolve(tx, ref), lock=False))
+        return self._run.read(lambda tx: tx.account(resolve(tx, ref), lock=False))
 
     def contacts(self, ref: str) -> list[Customer]:
         """Return the people of an account with their roles (``customer.role``)."""
-        return self._kit._read(lambda tx: tx.uow.customers.for_account(self._resolve(tx, ref)))
-
-    def _resolve(self, tx: Tx, ref: object) -> str:
-        """Return the account id that ``ref`` (account or customer id) designates.
-
-        Raises:
-            ValidationError: if ``ref`` is not a string.
-            NotFound: if no such account or customer exists.
-        """
-        key = v.identifier(ref, "ref")
-        if key.startswith("cus_"):
-            customer = tx.uow.customers.get(key)
-            if customer is None:
-                raise NotFound("customer", key)
-            return customer.account_id
-        if tx.uow.accounts.get(key) is None:
-            raise NotFound("account", key)
-        return key
-
-    def _customer(self, tx: Tx, customer_id: object, field: str = "customer_id") -> Customer:
-        """Return a customer by id or raise NotFound."""
-        key = v.identifier(customer_id, field)
-        customer = tx.uow.customers.get(key)
-        if customer is None:
-            raise NotFound("customer", key)
-        return customer
+        return self._run.read(lambda tx: tx.uow.customers.for_account(resolve(tx, ref)))

@@ -5,17 +5,25 @@ from __future__ import annotations
 import pendulum
 
 from relationkit import _validate as v
+from relationkit._runtime import Context, Runner
 from relationkit._tx import Tx
 from relationkit.domain.interactions import Channel, Direction, Interaction
 from relationkit.errors import ValidationError
 from relationkit.events import InteractionLogged
-from relationkit.services._base import Service
+from relationkit.services._refs import resolve
 
 __all__ = ["InteractionsService"]
 
 
-class InteractionsService(Service):
+class InteractionsService:
     """``kit.interactions``: log and list interactions."""
+
+    def __init__(self, runner: Runner, ctx: Context) -> None:
+        self._run = runner
+        self._ctx = ctx
+
+    def __repr__(self) -> str:
+        return "<InteractionsService>"
 
     def log(
         self,
@@ -60,7 +68,7 @@ class InteractionsService(Service):
         def work(tx: Tx) -> Interaction:
             key = v.identifier(ref, "ref")
             customer_id = key if key.startswith("cus_") else None
-            account_id = self._kit.accounts._resolve(tx, key)
+            account_id = resolve(tx, key)
             interaction = Interaction(
                 id=tx.ids.new("int"),
                 account_id=account_id,
@@ -83,10 +91,8 @@ class InteractionsService(Service):
             )
             return interaction
 
-        return self._kit._write(work)
+        return self._run.write(work)
 
     def history(self, ref: str) -> list[Interaction]:
         """Return an account's interactions (a customer id: their account's), oldest first."""
-        return self._kit._read(
-            lambda tx: tx.uow.interactions.for_account(self._kit.accounts._resolve(tx, ref))
-        )
+        return self._run.read(lambda tx: tx.uow.interactions.for_account(resolve(tx, ref)))

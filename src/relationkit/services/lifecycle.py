@@ -5,27 +5,42 @@ from __future__ import annotations
 import attrs
 
 from relationkit import _validate as v
+from relationkit._runtime import Context, Runner
 from relationkit._tx import Tx
 from relationkit.domain.customers import Account
 from relationkit.domain.lifecycle import StageChange, StageGraph, StageSpan
 from relationkit.errors import InvalidTransition, ValidationError
 from relationkit.events import StageChanged
-from relationkit.services._base import Service
+from relationkit.services._reactions import PurchasesStored, Reactions
+from relationkit.services._refs import resolve
+from relationkit.storage.fallback import queries
 
 __all__ = ["LifecycleService"]
 
 
-class LifecycleService(Service):
-    """``kit.lifecycle``: stages along the customer journey."""
+class LifecycleService:
+    """``kit.lifecycle``: stages along the customer journey.
+
+    A purchase moves its account forward (``StageGraph.after_purchase``) in
+    the transaction that stores it.
+    """
+
+    def __init__(self, runner: Runner, ctx: Context, reactions: Reactions) -> None:
+        self._run = runner
+        self._ctx = ctx
+        reactions.on(PurchasesStored, self._on_purchases)
+
+    def __repr__(self) -> str:
+        return "<LifecycleService>"
 
     @property
     def graph(self) -> StageGraph:
         """The stage graph in force."""
-        return self._kit.stages
+        return self._ctx.stages
 
     def stage(self, ref: str) -> str:
         """Return the current stage of an account (or of a customer's account)."""
-        return self._kit.accounts.get(ref).stage
+        return self._run.read(lambda tx: tx.account(resolve(tx, ref), lock=False).stage)
 
     def move(self, ref: str, to_stage: str, *, reason: str | None = None) -> StageChange:
         """Move an account to another stage, if the graph allows it.
@@ -43,12 +58,12 @@ class LifecycleService(Service):
         why = v.optional_text(reason, "reason", max_length=500)
 
         def work(tx: Tx) -> StageChange:
-            account = tx.account(self._kit.accounts._resolve(tx, ref))
+            account = tx.account(resolve(tx, ref))
             if not self.graph.allows(account.stage, target):
                 raise InvalidTransition(account.id, account.stage, target)
             return self._apply(tx, account, target, tx.now, why, automatic=False)
 
-        return self._kit._write(work)
+        return self._run.write(work)
 
     def _apply(
         self,
@@ -90,16 +105,35 @@ class LifecycleService(Service):
         )
         return change
 
+    def _on_purchases(self, tx: Tx, fact: PurchasesStored) -> None:
+        """Move each account a new purchase belongs to forward, as the graph says."""
+        changes = []
+        for purchase in fact.purchases:
+            account = tx.account(purchase.account_id)
+            target = self.graph.after_purchase(account.stage)
+            if target is not None:
+                changes.append(
+                    self._apply(
+                        tx,
+                        account,
+                        target,
+                        purchase.occurred_at,
+                        "purchase",
+                        automatic=True,
+                        store=False,
+                    )
+                )
+        if changes:
+            tx.uow.stages.add_many(changes)
+
     def history(self, ref: str) -> list[StageChange]:
         """Return every stage change of an account, oldest first (its first stage included)."""
-        return self._kit._read(
-            lambda tx: tx.uow.stages.for_account(self._kit.accounts._resolve(tx, ref))
-        )
+        return self._run.read(lambda tx: tx.uow.stages.for_account(resolve(tx, ref)))
 
     def spans(self, ref: str) -> list[StageSpan]:
         """Return the time spent in each stage, oldest first; the last is open."""
         history = self.history(ref)
-        now = self._kit.clock.now()
+        now = self._ctx.clock.now()
         spans = []
         for change, following in zip(history, [*history[1:], None], strict=True):
             left = following.at if following is not None else None
@@ -115,7 +149,7 @@ class LifecycleService(Service):
 
     def distribution(self) -> dict[str, int]:
         """Return the number of accounts in each stage, in journey order (zeros included)."""
-        counts = self._kit._read(lambda tx: tx.uow.accounts.count_by_stage())
+        counts = self._run.read(lambda tx: queries(tx.uow).count_by_stage())
         ordered = {stage: counts.get(stage, 0) for stage in self.graph.stages}
         # Stages no longer in the graph (after a graph change) are still shown.
         ordered.update({s: n for s, n in counts.items() if s not in ordered})

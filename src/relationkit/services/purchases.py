@@ -11,31 +11,21 @@ import attrs
 import pendulum
 
 from relationkit import _validate as v
+from relationkit._runtime import Runner
 from relationkit._tx import Tx
 from relationkit.domain.customers import Customer
 from relationkit.domain.purchases import LineItem, Purchase, Refund
-from relationkit.errors import IdempotencyConflict, NotFound, ValidationError
+from relationkit.errors import HookError, IdempotencyConflict, NotFound, ValidationError
 from relationkit.events import PurchaseRecorded, PurchaseRefunded
 from relationkit.money import Money
-from relationkit.services._base import Service
-from relationkit.services.customers import _Fields, _fields
+from relationkit.services._drafts import Draft, draft, row_draft
+from relationkit.services._people import Fields, People
+from relationkit.services._reactions import PurchasesStored, Reactions, RefundStored
+from relationkit.services._refs import resolve
+from relationkit.storage.fallback import queries
 from relationkit.storage.ports import SpendRow
 
 __all__ = ["BulkResult", "PurchasesService"]
-
-_KEYS = frozenset(
-    {
-        "order_id",
-        "customer_id",
-        "customer_external_id",
-        "email",
-        "name",
-        "occurred_at",
-        "total",
-        "lines",
-        "points_used",
-    }
-)
 
 
 @attrs.frozen(kw_only=True)
@@ -60,130 +50,21 @@ class BulkResult:
         )
 
 
-@attrs.frozen(kw_only=True)
-class _Draft:
-    """A validated purchase request, before its customer is resolved."""
+class PurchasesService:
+    """``kit.purchases``: orders and refunds, idempotent for webhook retries.
 
-    order_id: str
-    customer_id: str | None
-    person: _Fields | None
-    occurred_at: pendulum.DateTime
-    total: Money
-    lines: tuple[LineItem, ...]
-    points_used: int
+    New purchases and refunds are published to the kit's reactions in the
+    transaction that stores them: lifecycle moves the account on, loyalty
+    earns and takes back points.
+    """
 
-    @property
-    def external_id(self) -> str | None:
-        """The customer's external id when the row names the customer that way."""
-        return self.person.external_id if self.person is not None else None
+    def __init__(self, runner: Runner, people: People, reactions: Reactions) -> None:
+        self._run = runner
+        self._people = people
+        self._reactions = reactions
 
-    def differences(self, stored: Purchase, customer_id: str) -> list[str]:
-        """Return the names of the fields where ``stored`` differs from this request."""
-        ours: dict[str, object] = {
-            "customer_id": customer_id,
-            "occurred_at": self.occurred_at,
-            "total": self.total,
-            "lines": self.lines,
-            "points_used": self.points_used,
-        }
-        return [name for name, value in ours.items() if getattr(stored, name) != value]
-
-
-def _line(value: object, field: str) -> LineItem:
-    if isinstance(value, LineItem):
-        return value
-    if isinstance(value, Mapping):
-        try:
-            return LineItem(**value)
-        except ValidationError as exc:
-            raise ValidationError(f"{field}.{exc.field}", exc.message) from None
-        except TypeError:
-            raise ValidationError(field, "has unknown or missing keys") from None
-    raise ValidationError(field, "must be a LineItem")
-
-
-def _draft(
-    *,
-    order_id: object,
-    customer_id: object,
-    occurred_at: object,
-    total: object,
-    lines: object,
-    points_used: object,
-    person: _Fields | None = None,
-    prefix: str = "",
-) -> _Draft:
-    clean_order = v.identifier(order_id, f"{prefix}order_id")
-    clean_customer = (
-        v.identifier(customer_id, f"{prefix}customer_id") if customer_id is not None else None
-    )
-    if clean_customer is None and person is None:
-        raise ValidationError(f"{prefix}customer_id", "is required")
-    when = v.aware_utc(occurred_at, f"{prefix}occurred_at")
-    if not isinstance(total, Money):
-        raise ValidationError(f"{prefix}total", "must be a Money")
-    if total.minor < 0:
-        raise ValidationError(f"{prefix}total", "must not be negative")
-    if lines is None:
-        lines = ()
-    if isinstance(lines, str | bytes) or not isinstance(lines, Iterable):
-        raise ValidationError(f"{prefix}lines", "must be a sequence of LineItem")
-    clean_lines = tuple(_line(item, f"{prefix}lines[{i}]") for i, item in enumerate(lines))
-    for i, line in enumerate(clean_lines):
-        if line.unit_price.currency != total.currency:
-            raise ValidationError(
-                f"{prefix}lines[{i}].unit_price",
-                f"must be in the order's currency {total.currency}",
-            )
-    if isinstance(points_used, bool) or not isinstance(points_used, int) or points_used < 0:
-        raise ValidationError(f"{prefix}points_used", "must be a non-negative integer")
-    return _Draft(
-        order_id=clean_order,
-        customer_id=clean_customer,
-        person=person,
-        occurred_at=when,
-        total=total,
-        lines=clean_lines,
-        points_used=points_used,
-    )
-
-
-def _row_draft(row: object, index: int) -> _Draft:
-    prefix = f"rows[{index}]."
-    if not isinstance(row, Mapping):
-        raise ValidationError(f"rows[{index}]", "must be a mapping of record() keywords")
-    unknown = set(row) - _KEYS
-    if unknown:
-        raise ValidationError(f"{prefix}{sorted(unknown)[0]}", "is not a purchase field")
-    person = None
-    if row.get("customer_external_id") is not None:
-        if row.get("customer_id") is not None:
-            raise ValidationError(
-                f"{prefix}customer_id", "give customer_id or customer_external_id, not both"
-            )
-        try:
-            person = _fields(
-                external_id=row["customer_external_id"],
-                email=row.get("email"),
-                name=row.get("name"),
-            )
-        except ValidationError as exc:
-            field = "customer_external_id" if exc.field == "external_id" else exc.field
-            raise ValidationError(f"{prefix}{field}", exc.message) from None
-    return _draft(
-        order_id=row.get("order_id"),
-        customer_id=row.get("customer_id"),
-        occurred_at=row.get("occurred_at"),
-        total=row.get("total"),
-        lines=row.get("lines"),
-        points_used=row.get("points_used", 0),
-        person=person,
-        prefix=prefix,
-    )
-
-
-class PurchasesService(Service):
-    """``kit.purchases``: orders and refunds, idempotent for webhook retries."""
+    def __repr__(self) -> str:
+        return "<PurchasesService>"
 
     def record(
         self,
@@ -221,7 +102,7 @@ class PurchasesService(Service):
                 payload; ``fields`` names what differs.
             InsufficientPoints: if ``points_used`` exceeds the balance.
         """
-        draft = _draft(
+        request = draft(
             order_id=order_id,
             customer_id=customer_id,
             occurred_at=occurred_at,
@@ -229,7 +110,7 @@ class PurchasesService(Service):
             lines=lines,
             points_used=points_used,
         )
-        return self._kit._write(lambda tx: self._record(tx, [draft])[0][0][0])
+        return self._run.write(lambda tx: self._record(tx, [request])[0][0][0])
 
     def record_many(
         self,
@@ -257,30 +138,50 @@ class PurchasesService(Service):
                 before it stay committed; the failing batch writes nothing, and
                 running the import again after the fix resumes it.
             IdempotencyConflict: as in :meth:`record`.
+            HookError: after every row is in, if event handlers failed
+                (policy ``"raise"``); ``err.result`` is the import's
+                :class:`BulkResult` and ``err.failures`` the failed calls.
         """
         size = v.positive_int(batch_size, "batch_size")
         result = BulkResult()
+        failures: list[HookError] = []
         iterator = iter(rows)
         start = 0
         while True:
             chunk = list(itertools.islice(iterator, size))
             if not chunk:
-                return result
-            drafts = [_row_draft(row, start + i) for i, row in enumerate(chunk)]
+                break
+            drafts = [row_draft(row, start + i) for i, row in enumerate(chunk)]
             start += len(chunk)
-            batch = self._kit._write(functools.partial(self._record_counted, drafts=drafts))
+            try:
+                batch = self._run.write(functools.partial(self._record_counted, drafts=drafts))
+            except HookError as exc:
+                # The batch is committed; its handlers' failures are reported
+                # with the import's result once every row is in.
+                failures.append(exc)
+                batch = exc.result
             result = result + batch
             if on_batch is not None:
                 on_batch(batch)
+        if failures:
+            errors = [e for failure in failures for e in failure.exceptions]
+            done = HookError(
+                f"{len(errors)} event handler(s) failed during the import",
+                errors,
+                [f for failure in failures for f in failure.failures],
+            )
+            done.result = result
+            raise done
+        return result
 
-    def _record_counted(self, tx: Tx, drafts: list[_Draft]) -> BulkResult:
+    def _record_counted(self, tx: Tx, drafts: list[Draft]) -> BulkResult:
         outcome, created = self._record(tx, drafts)
         recorded = sum(1 for _, new in outcome if new)
         return BulkResult(
             recorded=recorded, unchanged=len(outcome) - recorded, customers_created=created
         )
 
-    def _customers(self, tx: Tx, drafts: Sequence[_Draft]) -> tuple[list[Customer], int]:
+    def _customers(self, tx: Tx, drafts: Sequence[Draft]) -> tuple[list[Customer], int]:
         """Return each draft's customer, creating external customers as needed.
 
         Returns:
@@ -293,11 +194,11 @@ class PurchasesService(Service):
         found: dict[str, Customer] = (
             tx.uow.customers.by_external_ids(externals) if externals else {}
         )
-        wanted: dict[str, _Fields] = {}
+        wanted: dict[str, Fields] = {}
         for d in drafts:
             if d.person is not None and d.external_id is not None and d.external_id not in found:
                 wanted.setdefault(d.external_id, d.person)
-        created = self._kit.customers._create_b2c_many(tx, list(wanted.values()))
+        created = self._people.create_b2c_many(tx, list(wanted.values()))
         found.update({c.external_id: c for c in created if c.external_id is not None})
         customers = []
         for d in drafts:
@@ -308,12 +209,12 @@ class PurchasesService(Service):
             elif d.person is not None and d.external_id is not None:
                 customer = found[d.external_id]
                 if d.external_id not in wanted:
-                    customer = self._kit.customers._refresh(tx, customer, d.person)
+                    customer = self._people.refresh(tx, customer, d.person)
                     found[d.external_id] = customer
                 customers.append(customer)
         return customers, len(created)
 
-    def _record(self, tx: Tx, drafts: Sequence[_Draft]) -> tuple[list[tuple[Purchase, bool]], int]:
+    def _record(self, tx: Tx, drafts: Sequence[Draft]) -> tuple[list[tuple[Purchase, bool]], int]:
         """Record drafts in ``tx``.
 
         Returns:
@@ -324,34 +225,32 @@ class PurchasesService(Service):
         stored = tx.uow.purchases.get_many(sorted({d.order_id for d in drafts}))
         fresh: dict[str, Purchase] = {}
         outcome: list[tuple[Purchase, bool]] = []
-        for draft, customer in zip(drafts, customers, strict=True):
-            existing = stored.get(draft.order_id) or fresh.get(draft.order_id)
+        for req, customer in zip(drafts, customers, strict=True):
+            existing = stored.get(req.order_id) or fresh.get(req.order_id)
             if existing is not None:
-                differing = draft.differences(existing, customer.id)
+                differing = req.differences(existing, customer.id)
                 if differing:
-                    raise IdempotencyConflict(draft.order_id, differing, what="order")
+                    raise IdempotencyConflict(req.order_id, differing, what="order")
                 outcome.append((existing, False))
                 continue
             purchase = Purchase(
                 id=tx.ids.new("pur"),
-                order_id=draft.order_id,
+                order_id=req.order_id,
                 account_id=customer.account_id,
                 customer_id=customer.id,
-                occurred_at=draft.occurred_at,
-                total=draft.total,
-                lines=draft.lines,
-                points_used=draft.points_used,
+                occurred_at=req.occurred_at,
+                total=req.total,
+                lines=req.lines,
+                points_used=req.points_used,
                 recorded_at=tx.now,
             )
-            fresh[draft.order_id] = purchase
+            fresh[req.order_id] = purchase
             outcome.append((purchase, True))
         if not fresh:
             return outcome, created
         new = list(fresh.values())
         tx.accounts([p.account_id for p in new])
         tx.uow.purchases.add_many(new)
-        lifecycle = self._kit.lifecycle
-        changes = []
         for purchase in new:
             tx.emit(
                 purchase.account_id,
@@ -362,23 +261,7 @@ class PurchasesService(Service):
                 total=purchase.total,
                 purchased_at=purchase.occurred_at,
             )
-            account = tx.account(purchase.account_id)
-            target = lifecycle.graph.after_purchase(account.stage)
-            if target is not None:
-                changes.append(
-                    lifecycle._apply(
-                        tx,
-                        account,
-                        target,
-                        purchase.occurred_at,
-                        "purchase",
-                        automatic=True,
-                        store=False,
-                    )
-                )
-        if changes:
-            tx.uow.stages.add_many(changes)
-        self._kit.loyalty._on_purchases(tx, new)
+        self._reactions.publish(tx, PurchasesStored(new))
         return outcome, created
 
     def refund(
@@ -420,21 +303,17 @@ class PurchasesService(Service):
         why = v.optional_text(reason, "reason", max_length=500)
 
         def work(tx: Tx) -> Refund:
-            previous = tx.uow.purchases.get_refund(clean_refund)
-            if previous is not None:
-                differing = [
-                    name
-                    for name, value in (("order_id", clean_order), ("amount", amount))
-                    if getattr(previous, name) != value
-                ]
-                if differing:
-                    raise IdempotencyConflict(clean_refund, differing, what="refund")
-                return previous
-            purchase = tx.uow.purchases.get_many([clean_order]).get(clean_order)
-            if purchase is None:
+            found = tx.uow.purchases.get_many([clean_order]).get(clean_order)
+            if found is None:
+                # The refund id may still be known, on another order: say so.
+                self._check_replay(tx, clean_refund, clean_order, amount)
                 raise NotFound("purchase", clean_order)
-            tx.account(purchase.account_id)
-            # Read again under the account lock: a concurrent refund may have landed.
+            # Lock first, then read: a concurrent delivery of the same refund
+            # may have committed while this one waited for the lock.
+            tx.account(found.account_id)
+            previous = self._check_replay(tx, clean_refund, clean_order, amount)
+            if previous is not None:
+                return previous
             purchase = tx.uow.purchases.get_many([clean_order])[clean_order]
             if amount.currency != purchase.total.currency:
                 raise ValidationError(
@@ -460,10 +339,29 @@ class PurchasesService(Service):
                 refund_id=clean_refund,
                 amount=amount,
             )
-            self._kit.loyalty._on_refund(tx, purchase, refund)
+            self._reactions.publish(tx, RefundStored(purchase, refund))
             return refund
 
-        return self._kit._write(work)
+        return self._run.write(work)
+
+    @staticmethod
+    def _check_replay(tx: Tx, refund_id: str, order_id: str, amount: Money) -> Refund | None:
+        """Return the stored refund with this id, if its payload matches.
+
+        Raises:
+            IdempotencyConflict: the refund id was used with another order or amount.
+        """
+        previous = tx.uow.purchases.get_refund(refund_id)
+        if previous is None:
+            return None
+        differing = [
+            name
+            for name, value in (("order_id", order_id), ("amount", amount))
+            if getattr(previous, name) != value
+        ]
+        if differing:
+            raise IdempotencyConflict(refund_id, differing, what="refund")
+        return previous
 
     def get(self, order_id: str) -> Purchase:
         """Return a purchase, with its refunds, by order id.
@@ -472,23 +370,21 @@ class PurchasesService(Service):
             NotFound: if there is none.
         """
         key = v.identifier(order_id, "order_id")
-        found = self._kit._read(lambda tx: tx.uow.purchases.get_many([key]))
+        found = self._run.read(lambda tx: tx.uow.purchases.get_many([key]))
         if key not in found:
             raise NotFound("purchase", key)
         return found[key]
 
     def history(self, ref: str) -> list[Purchase]:
         """Return an account's purchases (a customer id: their account's), oldest first."""
-        return self._kit._read(
-            lambda tx: tx.uow.purchases.for_account(self._kit.accounts._resolve(tx, ref))
-        )
+        return self._run.read(lambda tx: tx.uow.purchases.for_account(resolve(tx, ref)))
 
     def count(self) -> int:
         """Return the number of purchases."""
-        return self._kit._read(lambda tx: tx.uow.purchases.count())
+        return self._run.read(lambda tx: queries(tx.uow).count_purchases())
 
     def top_spenders(self, currency: str, *, limit: int = 10) -> list[SpendRow]:
         """Return the accounts with the highest spend net of refunds in ``currency``."""
         Money.zero(currency)  # validates the code
         count = v.positive_int(limit, "limit")
-        return self._kit._read(lambda tx: tx.uow.purchases.spend(currency=currency, limit=count))
+        return self._run.read(lambda tx: queries(tx.uow).top_spend(currency=currency, limit=count))

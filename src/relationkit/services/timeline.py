@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from relationkit._tx import Tx
 from relationkit.domain.ledger import EntryKind
-
-if TYPE_CHECKING:
-    from relationkit.kit import TimelineEntry
+from relationkit.domain.timeline import TimelineEntry
 
 __all__ = ["build_timeline"]
 
 
 def build_timeline(tx: Tx, account_id: str) -> list[TimelineEntry]:
     """Merge an account's stage changes, interactions, purchases, refunds and points."""
-    from relationkit.kit import TimelineEntry
-
     entries: list[TimelineEntry] = []
     for change in tx.uow.stages.for_account(account_id):
         origin = change.from_stage or "(new)"

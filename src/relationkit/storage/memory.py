@@ -1,14 +1,21 @@
-"""The in-memory backend: the reference implementation of the storage port.
+"""The in-memory backend: the reference implementation of the core storage port.
 
 Everything lives in dicts. A write transaction holds one lock for the whole
 store and keeps an undo log, so a rollback (or a failed savepoint) restores
 exactly what was there. Nothing is shared between two ``MemoryStorage``
 objects, and nothing survives the process.
+
+It implements the core port and :class:`~relationkit.storage.ports.Savepoints`
+only: every optional query is answered by :mod:`relationkit.storage.fallback`,
+so the reference answers run on every test of the memory backend. Stored and
+returned customers carry their own copy of ``attributes``: mutating what a
+caller passed in, or what a read returned, never changes the store.
 """
 
 from __future__ import annotations
 
 import bisect
+import copy
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -16,24 +23,24 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 import attrs
-import pendulum
 
 from relationkit._validate import email_key
 from relationkit.domain.customers import Account, Customer
 from relationkit.domain.interactions import Interaction
-from relationkit.domain.ledger import LedgerEntry, LedgerState
+from relationkit.domain.ledger import LedgerEntry
 from relationkit.domain.lifecycle import StageChange
 from relationkit.domain.purchases import Purchase, Refund
-from relationkit.storage.ports import (
-    Capabilities,
-    DuplicateKey,
-    IdempotencyRecord,
-    SpendRow,
-)
+from relationkit.errors import DanglingReference, DuplicateKey, NotFound, StorageError
+from relationkit.storage.ports.core import IdempotencyRecord
 
 __all__ = ["MemoryStorage"]
 
 Undo = Callable[[], None]
+
+
+def _own(customer: Customer) -> Customer:
+    """Return a copy of ``customer`` whose attributes nobody else holds."""
+    return attrs.evolve(customer, attributes=copy.deepcopy(customer.attributes))
 
 
 class _Tables:
@@ -49,6 +56,8 @@ class _Tables:
         self.purchases_by_account: defaultdict[str, list[str]] = defaultdict(list)
         self.refunds: dict[str, Refund] = {}
         self.ledger: defaultdict[str, list[LedgerEntry]] = defaultdict(list)
+        self.ledger_ids: dict[str, str] = {}
+        self.ledger_seqs: dict[tuple[str, int], str] = {}
         self.idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
 
 
@@ -67,8 +76,6 @@ class _UnitOfWork:
 
     def _log(self, undo: Undo) -> None:
         if not self._write:
-            from relationkit.errors import StorageError
-
             raise StorageError("write attempted in a read-only transaction")
         self._undo.append(undo)
 
@@ -117,9 +124,6 @@ class _Accounts:
             _set(self._t.accounts, account.id, self._u)
             self._t.accounts[account.id] = account
 
-    def get(self, account_id: str, *, for_update: bool = False) -> Account | None:
-        return self._t.accounts.get(account_id)
-
     def get_many(
         self, account_ids: Sequence[str], *, for_update: bool = False
     ) -> dict[str, Account]:
@@ -128,6 +132,8 @@ class _Accounts:
 
     def update_many(self, accounts: Sequence[Account]) -> None:
         for account in accounts:
+            if account.id not in self._t.accounts:
+                raise NotFound("account", account.id)
             _set(self._t.accounts, account.id, self._u)
             self._t.accounts[account.id] = account
 
@@ -135,12 +141,6 @@ class _Accounts:
         keys = sorted(self._t.accounts)
         start = bisect.bisect_right(keys, after) if after is not None else 0
         return keys[start : start + limit]
-
-    def count_by_stage(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for account in self._t.accounts.values():
-            counts[account.stage] = counts.get(account.stage, 0) + 1
-        return counts
 
 
 class _Customers:
@@ -181,45 +181,51 @@ class _Customers:
             if customer.id in self._t.customers:
                 raise DuplicateKey("customer_id")
             if customer.account_id not in self._t.accounts:
-                raise DuplicateKey("account_id")  # a dangling reference, like a foreign key
+                raise DanglingReference("account_id")
             self._index(customer, None)
             _set(self._t.customers, customer.id, self._u)
-            self._t.customers[customer.id] = customer
+            self._t.customers[customer.id] = _own(customer)
             members = self._t.customers_by_account[customer.account_id]
             _append(members, self._u)
             members.append(customer.id)
 
-    def get(self, customer_id: str) -> Customer | None:
-        return self._t.customers.get(customer_id)
-
     def get_many(self, customer_ids: Sequence[str]) -> dict[str, Customer]:
         found = (self._t.customers.get(c) for c in customer_ids)
-        return {c.id: c for c in found if c is not None}
+        return {c.id: _own(c) for c in found if c is not None}
 
     def by_email(self, email_key: str) -> Customer | None:
         found = self._t.customers_by_email.get(email_key)
-        return self._t.customers[found] if found else None
+        return _own(self._t.customers[found]) if found else None
 
     def by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Customer]:
         out: dict[str, Customer] = {}
         for ext in external_ids:
             found = self._t.customers_by_external.get(ext)
             if found is not None:
-                out[ext] = self._t.customers[found]
+                out[ext] = _own(self._t.customers[found])
         return out
 
     def update(self, customer: Customer) -> None:
-        old = self._t.customers[customer.id]
+        old = self._t.customers.get(customer.id)
+        if old is None:
+            raise NotFound("customer", customer.id)
+        if customer.account_id not in self._t.accounts:
+            raise DanglingReference("account_id")
         self._index(customer, old)
         _set(self._t.customers, customer.id, self._u)
-        self._t.customers[customer.id] = customer
+        self._t.customers[customer.id] = _own(customer)
+        if customer.account_id != old.account_id:
+            t, u = self._t, self._u
+            before = t.customers_by_account[old.account_id]
+            _set(t.customers_by_account, old.account_id, u)
+            t.customers_by_account[old.account_id] = [c for c in before if c != customer.id]
+            after = t.customers_by_account[customer.account_id]
+            _append(after, u)
+            after.append(customer.id)
 
     def for_account(self, account_id: str) -> list[Customer]:
         members = sorted(self._t.customers_by_account.get(account_id, []))
-        return [self._t.customers[c] for c in members]
-
-    def count(self) -> int:
-        return len(self._t.customers)
+        return [_own(self._t.customers[c]) for c in members]
 
 
 class _Stages:
@@ -229,6 +235,8 @@ class _Stages:
 
     def add_many(self, changes: Sequence[StageChange]) -> None:
         for change in changes:
+            if change.account_id not in self._t.accounts:
+                raise DanglingReference("account_id")
             history = self._t.stages[change.account_id]
             _append(history, self._u)
             history.append(change)
@@ -243,6 +251,8 @@ class _Interactions:
         self._t = uow._t
 
     def add(self, interaction: Interaction) -> None:
+        if interaction.account_id not in self._t.accounts:
+            raise DanglingReference("account_id")
         items = self._t.interactions[interaction.account_id]
         _append(items, self._u)
         items.append(interaction)
@@ -261,6 +271,8 @@ class _Purchases:
         for purchase in purchases:
             if purchase.order_id in self._t.purchases:
                 raise DuplicateKey("order_id")
+            if purchase.account_id not in self._t.accounts:
+                raise DanglingReference("account_id")
             _set(self._t.purchases, purchase.order_id, self._u)
             self._t.purchases[purchase.order_id] = attrs.evolve(purchase, refunds=())
             owned = self._t.purchases_by_account[purchase.account_id]
@@ -274,7 +286,9 @@ class _Purchases:
     def add_refund(self, refund: Refund) -> None:
         if refund.refund_id in self._t.refunds:
             raise DuplicateKey("refund_id")
-        purchase = self._t.purchases[refund.order_id]
+        purchase = self._t.purchases.get(refund.order_id)
+        if purchase is None:
+            raise DanglingReference("order_id")
         _set(self._t.refunds, refund.refund_id, self._u)
         self._t.refunds[refund.refund_id] = refund
         _set(self._t.purchases, refund.order_id, self._u)
@@ -289,27 +303,6 @@ class _Purchases:
         found = [self._t.purchases[o] for o in self._t.purchases_by_account.get(account_id, [])]
         return sorted(found, key=lambda p: (p.occurred_at, p.id))
 
-    def counts(self, account_ids: Sequence[str]) -> dict[str, int]:
-        return {a: len(self._t.purchases_by_account.get(a, [])) for a in account_ids}
-
-    def spend(self, *, currency: str, limit: int) -> list[SpendRow]:
-        totals: dict[str, list[int]] = {}
-        for purchase in self._t.purchases.values():
-            if purchase.total.currency != currency:
-                continue
-            row = totals.setdefault(purchase.account_id, [0, 0])
-            row[0] += purchase.total.minor - sum(r.amount.minor for r in purchase.refunds)
-            row[1] += 1
-        rows = [
-            SpendRow(account_id=a, currency=currency, net_minor=net, orders=n)
-            for a, (net, n) in totals.items()
-        ]
-        rows.sort(key=lambda r: (-r.net_minor, r.account_id))
-        return rows[:limit]
-
-    def count(self) -> int:
-        return len(self._t.purchases)
-
 
 class _Ledger:
     def __init__(self, uow: _UnitOfWork) -> None:
@@ -317,39 +310,26 @@ class _Ledger:
         self._t = uow._t
 
     def add_many(self, entries: Sequence[LedgerEntry]) -> None:
+        t, u = self._t, self._u
         for entry in entries:
-            items = self._t.ledger[entry.account_id]
-            _append(items, self._u)
+            if entry.id in t.ledger_ids:
+                raise DuplicateKey("entry_id")
+            if entry.account_id not in t.accounts:
+                raise DanglingReference("account_id")
+            items = t.ledger[entry.account_id]
+            if (entry.account_id, entry.seq) in t.ledger_seqs:
+                raise DuplicateKey("ledger_seq")
+            _set(t.ledger_ids, entry.id, u)
+            t.ledger_ids[entry.id] = entry.account_id
+            _set(t.ledger_seqs, (entry.account_id, entry.seq), u)
+            t.ledger_seqs[(entry.account_id, entry.seq)] = entry.id
+            _append(items, u)
             items.append(entry)
+            if len(items) > 1 and items[-2].seq > entry.seq:
+                items.sort(key=lambda e: e.seq)
 
     def for_account(self, account_id: str) -> list[LedgerEntry]:
-        return sorted(self._t.ledger.get(account_id, []), key=lambda e: e.id)
-
-    def for_accounts(self, account_ids: Sequence[str]) -> dict[str, list[LedgerEntry]]:
-        return {a: self.for_account(a) for a in account_ids}
-
-    def due_accounts(
-        self, as_of: pendulum.DateTime, *, after: str | None = None, limit: int = 1000
-    ) -> list[str]:
-        due = []
-        for account_id in sorted(self._t.ledger):
-            if after is not None and account_id <= after:
-                continue
-            if _has_due(self._t.ledger[account_id], as_of):
-                due.append(account_id)
-                if len(due) >= limit:
-                    break
-        return due
-
-    def account_ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
-        keys = sorted(k for k, v in self._t.ledger.items() if v)
-        start = bisect.bisect_right(keys, after) if after is not None else 0
-        return keys[start : start + limit]
-
-
-def _has_due(entries: Sequence[LedgerEntry], as_of: pendulum.DateTime) -> bool:
-    """Whether an activation or an expiry is due: the ledger folded, exactly."""
-    return bool(LedgerState.replay(list(entries)).due(as_of))
+        return list(self._t.ledger.get(account_id, []))
 
 
 class _Idempotency:
@@ -375,10 +355,6 @@ class MemoryStorage:
     serialised and readers see committed data only.
     """
 
-    capabilities = Capabilities(
-        row_locks=False, multi_process=False, aggregate_pushdown=False, savepoints=True
-    )
-
     def __init__(self) -> None:
         self._tables = _Tables()
         self._lock = threading.RLock()
@@ -389,8 +365,6 @@ class MemoryStorage:
         """Open a transaction; roll back through the undo log on error."""
         with self._lock:
             if self._closed:
-                from relationkit.errors import StorageError
-
                 raise StorageError("the memory store is closed")
             uow = _UnitOfWork(self._tables, write)
             try:

@@ -39,8 +39,8 @@ from relationkit.domain.interactions import Channel, Direction, Interaction
 from relationkit.domain.ledger import Allocation, EntryKind, LedgerEntry
 from relationkit.domain.lifecycle import DEFAULT_STAGE_GRAPH, StageChange, StageSpan
 from relationkit.domain.purchases import LineItem, Purchase, Refund
+from relationkit.domain.timeline import TimelineEntry
 from relationkit.events import Event
-from relationkit.kit import TimelineEntry
 from relationkit.money import Money
 
 __all__ = [
@@ -373,6 +373,7 @@ def ledger_entries() -> SearchStrategy[LedgerEntry]:
         LedgerEntry,
         id=ids("led"),
         account_id=ids("acc"),
+        seq=st.integers(1, 10**9),
         kind=st.sampled_from(EntryKind),
         points=st.integers(-(10**9), 10**9),
         at=utc_datetimes(),

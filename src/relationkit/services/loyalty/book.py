@@ -1,14 +1,17 @@
 """One account's ledger inside a transaction: folded state plus entries to append.
 
 The loyalty service works on a :class:`Book` per account: it loads the
-entries once, folds them into a :class:`~relationkit.domain.ledger.LedgerState`,
-and every new entry is both applied to the state and queued for one bulk
-insert, with its event numbered on the account.
+entries once, folds them into a :class:`~relationkit.domain.ledger.LedgerState`
+in ``seq`` order, and every new entry is numbered with the next ``seq``
+(the account is locked), applied to the state and queued for one bulk
+insert, with its event numbered on the account. A new entry that the state
+cannot take (a debit of an unknown lot, a lot consumed past zero) is refused
+before anything is written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import attrs
@@ -17,6 +20,7 @@ import pendulum
 from relationkit._tx import Tx
 from relationkit.domain.ledger import Allocation, EntryKind, LedgerEntry, LedgerState
 from relationkit.domain.loyalty import LoyaltyProgram
+from relationkit.errors import StorageError
 from relationkit.events import (
     PointsActivated,
     PointsAdjusted,
@@ -47,21 +51,36 @@ class Book:
     state: LedgerState
     timezone: str = "UTC"
     new: list[LedgerEntry] = attrs.field(factory=list)
+    next_seq: int = 1
 
     @classmethod
     def load(cls, account_id: str, entries: Sequence[LedgerEntry], timezone: str = "UTC") -> Book:
         """Fold stored entries into a book; ``timezone`` is where expiry dates are counted."""
-        ordered = list(entries)
+        ordered = sorted(entries, key=lambda e: e.seq)
         return cls(
             account_id=account_id,
             entries=ordered,
             state=LedgerState.replay(ordered),
             timezone=timezone,
+            next_seq=ordered[-1].seq + 1 if ordered else 1,
         )
 
     def append(self, entry: LedgerEntry) -> LedgerEntry:
-        """Apply ``entry`` and queue it for insertion (see :meth:`flush`)."""
+        """Apply ``entry`` and queue it for insertion (see :meth:`flush`).
+
+        Raises:
+            StorageError: the entry does not fit the stored ledger (it would
+                take points from an unknown lot, or more than a lot holds);
+                nothing is written.
+        """
+        known = len(self.state.problems)
         self.state.apply(entry)
+        if len(self.state.problems) > known:
+            problem = self.state.problems[known]
+            del self.state.problems[known:]
+            raise StorageError(
+                f"ledger of account {self.account_id} refused a new entry: {problem}"
+            )
         self.entries.append(entry)
         self.new.append(entry)
         return entry
@@ -86,13 +105,16 @@ class Book:
         entry = LedgerEntry(
             id=tx.ids.new("led"),
             account_id=self.account_id,
+            seq=self.next_seq,
             kind=kind,
             points=points,
             at=at,
             recorded_at=tx.now,
             **fields,  # type: ignore[arg-type]
         )
-        return self.append(entry)
+        self.append(entry)
+        self.next_seq += 1
+        return entry
 
     # -- the operations every caller composes ---------------------------------
 
@@ -117,7 +139,7 @@ class Book:
         points: int,
         *,
         at: pendulum.DateTime,
-        prefer: str | None = None,
+        prefer: Collection[str] = (),
         **fields: object,
     ) -> LedgerEntry:
         """Take ``points`` from lots, soonest expiry first; the shortfall becomes debt."""

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 
 from relationkit.domain.ledger import EntryKind, LedgerEntry, LedgerState
 from relationkit.domain.loyalty import LoyaltyProgram
-from relationkit.services._book import Book
+from relationkit.services.loyalty.book import Book
 
 __all__ = ["verify_book"]
 
@@ -18,11 +18,20 @@ def verify_book(book: Book, program: LoyaltyProgram | None) -> list[str]:
     problems = [f"{prefix}: {p}" for p in _replay_checks(entries)]
     problems += [f"{prefix}: {p}" for p in _order_checks(entries)]
     problems += [f"{prefix}: {p}" for p in _key_checks(entries)]
+    problems += [f"{prefix}: {p}" for p in _seq_checks(entries)]
     if program is not None and program.negative_balance == "write_off" and book.state.debt:
         problems.append(f"{prefix}: {book.state.debt} points of debt under the write_off policy")
     if any(e.account_id != book.account_id for e in entries):
         problems.append(f"{prefix}: holds an entry of another account")
     return problems
+
+
+def _seq_checks(entries: list[LedgerEntry]) -> list[str]:
+    """The entries are numbered 1, 2, 3, ... with no gap and no repeat."""
+    seqs = [e.seq for e in entries]
+    if seqs != list(range(1, len(seqs) + 1)):
+        return [f"ledger sequence is not 1..{len(seqs)} without gaps"]
+    return []
 
 
 def _replay_checks(entries: list[LedgerEntry]) -> list[str]:
@@ -78,12 +87,18 @@ def _order_checks(entries: list[LedgerEntry]) -> list[str]:
         for source in returned
         if returned[source] > used[source]
     ]
+    # An order earns once per reason: its purchase points, and on a first
+    # order that was referred, one referral bonus.
     earn_entries = Counter(
-        e.source
+        (e.source, e.reason)
         for e in entries
         if e.kind in (EntryKind.EARN, EntryKind.PENDING) and (e.source or "").startswith("order:")
     )
-    problems += [f"{source}: earned {n} times" for source, n in earn_entries.items() if n > 1]
+    problems += [
+        f"{source}: earned {n} times ({reason})"
+        for (source, reason), n in earn_entries.items()
+        if n > 1
+    ]
     return problems
 
 

@@ -1,0 +1,27 @@
+"""A line of an account's timeline (see ``kit.timeline``)."""
+
+from __future__ import annotations
+
+import attrs
+import pendulum
+
+__all__ = ["TimelineEntry"]
+
+
+@attrs.frozen(kw_only=True)
+class TimelineEntry:
+    """One line of an account's timeline.
+
+    Attributes:
+        at: when it happened.
+        kind: ``"stage"``, ``"interaction"``, ``"purchase"``, ``"refund"`` or ``"points"``.
+        ref: the id of the thing (order id, interaction id, ledger entry id, ...).
+        summary: a one-line human description.
+        customer_id: the person involved, when known.
+    """
+
+    at: pendulum.DateTime
+    kind: str
+    ref: str
+    summary: str
+    customer_id: str | None = None

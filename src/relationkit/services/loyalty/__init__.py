@@ -1,0 +1,10 @@
+"""``kit.loyalty``: the points ledger service, split by concern (see :mod:`.service`)."""
+
+from relationkit.services.loyalty.service import (
+    DueResult,
+    LoyaltyService,
+    LoyaltySummary,
+    VerifyReport,
+)
+
+__all__ = ["DueResult", "LoyaltyService", "LoyaltySummary", "VerifyReport"]

@@ -1,0 +1,165 @@
+"""Earning: points for new purchases, first-purchase and referral bonuses.
+
+Runs inside the transaction that stores the purchases (a reaction to
+:class:`~relationkit.services._reactions.PurchasesStored`). Every entry an
+order causes, on the buyer's account and on the referrer's, carries the
+order as its source (``"order:<id>"``): it waits out the same return window
+and a refund of the order takes it back in the same proportion.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pendulum
+
+from relationkit._tx import Tx
+from relationkit.domain.ledger import EntryKind, LedgerEntry
+from relationkit.domain.purchases import Purchase
+from relationkit.errors import InsufficientPoints
+from relationkit.services._reactions import PurchasesStored
+from relationkit.services.loyalty.book import Book
+from relationkit.services.loyalty.ledgers import Ledgers
+from relationkit.services.loyalty.tiers import Tiers
+from relationkit.storage.fallback import queries
+
+__all__ = ["Earning", "referrer_of"]
+
+
+def referrer_of(tx: Tx, account_id: str) -> str | None:
+    """Return the account that referred ``account_id``, if one did."""
+    record = tx.uow.idempotency.get("referral", account_id)
+    return record.result if record is not None else None
+
+
+class Earning:
+    """Earns points for purchases; redeems the points that paid them."""
+
+    def __init__(self, ledgers: Ledgers, tiers: Tiers) -> None:
+        self._ledgers = ledgers
+        self._tiers = tiers
+
+    def on_purchases(self, tx: Tx, fact: PurchasesStored) -> None:
+        """Earn points for new purchases and redeem the points that paid them."""
+        purchases = fact.purchases
+        program = self._ledgers.program
+        spending = [p for p in purchases if p.points_used]
+        if program is None and not spending:
+            return
+        account_ids = sorted({p.account_id for p in purchases})
+        books = self._ledgers.books(tx, account_ids)
+        counts = queries(tx.uow).purchase_counts(account_ids)
+        fresh: dict[str, int] = defaultdict(int)
+        for p in purchases:
+            fresh[p.account_id] += 1
+        seen: set[str] = set()
+        emitted: list[LedgerEntry] = []
+        for purchase in sorted(purchases, key=lambda p: (p.occurred_at, p.id)):
+            book = books[purchase.account_id]
+            source = f"order:{purchase.order_id}"
+            if purchase.points_used:
+                available = book.state.balance(tx.now)
+                if available < purchase.points_used:
+                    raise InsufficientPoints(
+                        purchase.account_id, purchase.points_used, max(available, 0)
+                    )
+                book.debit(
+                    tx,
+                    EntryKind.REDEEM,
+                    purchase.points_used,
+                    at=tx.now,
+                    source=source,
+                    reason="order payment",
+                )
+            if program is None:
+                emitted += self._ledgers.emit(tx, [book])
+                continue
+            first = (
+                counts[purchase.account_id] == fresh[purchase.account_id]
+                and purchase.account_id not in seen
+            )
+            seen.add(purchase.account_id)
+            account = tx.account(purchase.account_id)
+            tier = program.tier_named(account.tier)
+            lines = [(line.sku, line.category, line.subtotal) for line in purchase.lines]
+            points = program.base_points(purchase.total, lines, tier)
+            if first and program.qualifies(purchase.total):
+                points += program.first_purchase_bonus
+            points = program.cap(points)
+            if points > 0:
+                self.award(tx, book, points, purchase.occurred_at, source, "purchase")
+            touched = [book]
+            if first:
+                touched += self._referral(tx, books, purchase)
+            # Re-rate after every order, so the next order of the batch earns
+            # at the tier this one reached, exactly as record() one by one.
+            emitted += self._ledgers.emit(tx, touched)
+            for each in touched:
+                self._tiers.rate(tx, each)
+        if emitted:
+            tx.uow.ledger.add_many(emitted)
+
+    def award(
+        self, tx: Tx, book: Book, points: int, at: pendulum.DateTime, source: str, reason: str
+    ) -> None:
+        """Credit ``points`` earned at ``at``: pending for the return window, if any."""
+        program = self._ledgers.program
+        assert program is not None
+        if program.pending_days:
+            book.entry(
+                tx,
+                EntryKind.PENDING,
+                points,
+                at=at,
+                available_at=at.add(days=program.pending_days),
+                source=source,
+                reason=reason,
+            )
+        else:
+            book.credit(
+                tx,
+                EntryKind.EARN,
+                points,
+                at=at,
+                expires_at=self._ledgers.expires(at),
+                source=source,
+                reason=reason,
+            )
+
+    def _referral(self, tx: Tx, books: dict[str, Book], purchase: Purchase) -> list[Book]:
+        """Award the referral bonuses of a first purchase; return the referrer's book.
+
+        Both bonuses are earned through the order: pending with it, and
+        taken back with it when it is refunded.
+        """
+        program = self._ledgers.program
+        assert program is not None
+        if not (program.referral_bonus or program.referred_bonus):
+            return []
+        referrer = referrer_of(tx, purchase.account_id)
+        if referrer is None:
+            return []
+        source = f"order:{purchase.order_id}"
+        if program.referred_bonus:
+            self.award(
+                tx,
+                books[purchase.account_id],
+                program.referred_bonus,
+                purchase.occurred_at,
+                source,
+                "referred",
+            )
+        if program.referral_bonus:
+            if referrer not in books:
+                tx.account(referrer)
+                books[referrer] = self._ledgers.book(tx, referrer)
+            self.award(
+                tx,
+                books[referrer],
+                program.referral_bonus,
+                purchase.occurred_at,
+                source,
+                "referral",
+            )
+            return [books[referrer]]
+        return []

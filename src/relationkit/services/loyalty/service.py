@@ -1,0 +1,360 @@
+"""``kit.loyalty``: balances, earning, redemption, expiry, tiers, referrals.
+
+Every write is idempotent, locks the account, settles what is due (pending
+points that unlocked, lots that expired) as of the clock before anything else,
+and appends entries; no entry is ever changed or deleted. Balances, pending
+and expiring amounts and tiers are derived from the entries.
+
+The service is a facade over its parts, each in a module of its own:
+:mod:`.earning` (purchases), :mod:`.refunds`, :mod:`.tiers`,
+:mod:`.settlement` (``process_due`` and ``verify``), sharing
+:class:`~relationkit.services.loyalty.ledgers.Ledgers`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+
+import attrs
+import pendulum
+
+from relationkit import _validate as v
+from relationkit._runtime import Context, Runner
+from relationkit._tx import Tx
+from relationkit.domain.ledger import EntryKind, LedgerEntry
+from relationkit.domain.loyalty import LoyaltyProgram
+from relationkit.errors import (
+    Conflict,
+    IdempotencyConflict,
+    InsufficientPoints,
+    ValidationError,
+)
+from relationkit.services._reactions import PurchasesStored, Reactions, RefundStored
+from relationkit.services._refs import resolve
+from relationkit.services.loyalty.book import Book
+from relationkit.services.loyalty.earning import Earning
+from relationkit.services.loyalty.ledgers import Ledgers
+from relationkit.services.loyalty.refunds import Refunds
+from relationkit.services.loyalty.settlement import DueResult, Settlement, VerifyReport
+from relationkit.services.loyalty.tiers import Tiers
+from relationkit.storage.fallback import queries
+from relationkit.storage.ports import IdempotencyRecord
+
+__all__ = ["DueResult", "LoyaltyService", "LoyaltySummary", "VerifyReport"]
+
+
+@attrs.frozen(kw_only=True)
+class LoyaltySummary:
+    """An account's loyalty position at one instant."""
+
+    account_id: str
+    balance: int
+    pending: int
+    expiring_soon: int
+    debt: int
+    tier: str | None
+    as_of: pendulum.DateTime
+
+
+def _hash(payload: dict[str, object]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _points(value: object, field: str = "points") -> int:
+    return v.positive_int(value, field)
+
+
+class LoyaltyService:
+    """``kit.loyalty``: balances, earning, redemption, expiry, tiers, referrals."""
+
+    def __init__(self, runner: Runner, ctx: Context, reactions: Reactions) -> None:
+        self._run = runner
+        self._ledgers = Ledgers(ctx.timezone)
+        self._tiers = Tiers(self._ledgers)
+        self._settlement = Settlement(runner, self._ledgers, self._tiers)
+        earning = Earning(self._ledgers, self._tiers)
+        refunds = Refunds(self._ledgers, self._tiers)
+        reactions.on(PurchasesStored, earning.on_purchases)
+        reactions.on(RefundStored, refunds.on_refund)
+
+    def __repr__(self) -> str:
+        return "<LoyaltyService>"
+
+    # -- configuration ----------------------------------------------------------
+
+    @property
+    def program(self) -> LoyaltyProgram | None:
+        """The program in force (None: purchases earn nothing)."""
+        return self._ledgers.program
+
+    def configure(self, program: LoyaltyProgram | None) -> None:
+        """Set the program purchases earn under from now on (None: no earning).
+
+        Raises:
+            ValidationError: if ``program`` is not a LoyaltyProgram.
+        """
+        if program is not None and not isinstance(program, LoyaltyProgram):
+            raise ValidationError("program", "must be a relationkit.LoyaltyProgram")
+        self._ledgers.program = program
+
+    # -- reading ------------------------------------------------------------------
+
+    def summary(self, ref: str, *, expiring_within_days: int = 30) -> LoyaltySummary:
+        """Return balance, pending, expiring-soon points, debt and tier, as of the clock."""
+        days = v.positive_int(expiring_within_days, "expiring_within_days")
+
+        def work(tx: Tx) -> LoyaltySummary:
+            account = tx.account(resolve(tx, ref), lock=False)
+            zone = self._ledgers.timezone
+            book = Book.load(account.id, tx.uow.ledger.for_account(account.id), zone)
+            now = tx.now
+            # Answer as process_due would leave it, without writing: settle a copy.
+            book.settle(tx, now, self._ledgers.program)
+            return LoyaltySummary(
+                account_id=account.id,
+                balance=book.state.balance(now),
+                pending=book.state.pending_points(),
+                expiring_soon=book.state.expiring(now, now.add(days=days)),
+                debt=book.state.debt,
+                tier=account.tier,
+                as_of=now,
+            )
+
+        return self._run.read(work)
+
+    def balance(self, ref: str) -> int:
+        """Return the spendable points now (negative while a refund's debt is unpaid)."""
+        return self.summary(ref).balance
+
+    def pending(self, ref: str) -> int:
+        """Return the points awarded but still locked in their return window."""
+        return self.summary(ref).pending
+
+    def expiring(self, ref: str, *, within_days: int = 30) -> int:
+        """Return the points that expire within ``within_days`` unless spent."""
+        return self.summary(ref, expiring_within_days=within_days).expiring_soon
+
+    def tier(self, ref: str) -> str | None:
+        """Return the account's tier (None: no tier)."""
+        return self._run.read(lambda tx: tx.account(resolve(tx, ref), lock=False).tier)
+
+    def history(self, ref: str) -> list[LedgerEntry]:
+        """Return the account's ledger entries, oldest first."""
+        return self._run.read(lambda tx: tx.uow.ledger.for_account(resolve(tx, ref)))
+
+    # -- writing --------------------------------------------------------------------
+
+    def earn(
+        self, ref: str, points: int, *, idempotency_key: str, reason: str = "manual"
+    ) -> LedgerEntry:
+        """Credit points outside a purchase (a goodwill gesture, a campaign).
+
+        The points follow the program's expiry rule and pay any debt first.
+
+        Raises:
+            ValidationError: on non-positive points or a bad key.
+            IdempotencyConflict: if the key was used with another payload.
+        """
+        amount = _points(points)
+        why = v.text(reason, "reason", max_length=200)
+
+        def op(tx: Tx, book: Book) -> LedgerEntry:
+            expires = self._ledgers.expires(tx.now)
+            return book.credit(
+                tx,
+                EntryKind.EARN,
+                amount,
+                at=tx.now,
+                expires_at=expires,
+                reason=why,
+                idempotency_key=idempotency_key,
+                source=f"earn:{idempotency_key}",
+            )
+
+        return self._keyed(ref, "earn", idempotency_key, {"points": amount, "reason": why}, op)
+
+    def redeem(
+        self, ref: str, points: int, *, idempotency_key: str, reason: str | None = None
+    ) -> LedgerEntry:
+        """Spend points, soonest-expiring lots first; never more than the balance.
+
+        Raises:
+            InsufficientPoints: if the balance (as of the clock) is smaller.
+            ValidationError: on non-positive points or a bad key.
+            IdempotencyConflict: if the key was used with another payload.
+        """
+        amount = _points(points)
+        why = v.optional_text(reason, "reason", max_length=200)
+
+        def op(tx: Tx, book: Book) -> LedgerEntry:
+            available = book.state.balance(tx.now)
+            if available < amount:
+                raise InsufficientPoints(book.account_id, amount, max(available, 0))
+            return book.debit(
+                tx,
+                EntryKind.REDEEM,
+                amount,
+                at=tx.now,
+                reason=why,
+                idempotency_key=idempotency_key,
+                source=f"redeem:{idempotency_key}",
+            )
+
+        return self._keyed(ref, "redeem", idempotency_key, {"points": amount, "reason": why}, op)
+
+    def adjust(self, ref: str, points: int, *, idempotency_key: str, reason: str) -> LedgerEntry:
+        """Correct a balance by hand: positive credits, negative debits.
+
+        A debit beyond the balance becomes debt under the ``"debt"`` policy
+        and is refused under ``"write_off"``.
+
+        Raises:
+            ValidationError: on zero points, a missing reason or a bad key.
+            InsufficientPoints: a debit beyond the balance under ``"write_off"``.
+            IdempotencyConflict: if the key was used with another payload.
+        """
+        if isinstance(points, bool) or not isinstance(points, int) or points == 0:
+            raise ValidationError("points", "must be a non-zero integer")
+        why = v.text(reason, "reason", max_length=200)
+
+        def op(tx: Tx, book: Book) -> LedgerEntry:
+            if points > 0:
+                return book.credit(
+                    tx,
+                    EntryKind.ADJUST,
+                    points,
+                    at=tx.now,
+                    expires_at=self._ledgers.expires(tx.now),
+                    reason=why,
+                    idempotency_key=idempotency_key,
+                    source=f"adjust:{idempotency_key}",
+                )
+            available = book.state.balance(tx.now)
+            if self._ledgers.policy() == "write_off" and available < -points:
+                raise InsufficientPoints(book.account_id, -points, max(available, 0))
+            return book.debit(
+                tx,
+                EntryKind.ADJUST,
+                -points,
+                at=tx.now,
+                reason=why,
+                idempotency_key=idempotency_key,
+                source=f"adjust:{idempotency_key}",
+            )
+
+        return self._keyed(ref, "adjust", idempotency_key, {"points": points, "reason": why}, op)
+
+    def refer(self, referrer: str, referred: str) -> None:
+        """Record that ``referrer`` brought ``referred``; bonuses come with its first purchase.
+
+        Recording the same referral again does nothing.
+
+        Raises:
+            ValidationError: if both designate the same account.
+            Conflict: if ``referred`` has purchased already, or was referred by
+                another account.
+            NotFound: if either does not exist.
+        """
+
+        def work(tx: Tx) -> None:
+            source = resolve(tx, referrer)
+            target = resolve(tx, referred)
+            if source == target:
+                raise ValidationError("referred", "an account cannot refer itself")
+            tx.account(target)
+            payload_hash = _hash({"referrer": source})
+            existing = tx.uow.idempotency.get("referral", target)
+            if existing is not None:
+                if existing.payload_hash != payload_hash:
+                    raise Conflict(f"account {target} was referred by another account")
+                return
+            if queries(tx.uow).purchase_counts([target])[target]:
+                raise Conflict(f"account {target} has purchased already; referrals come first")
+            tx.uow.idempotency.add(
+                IdempotencyRecord(
+                    scope="referral",
+                    key=target,
+                    payload_hash=payload_hash,
+                    result=source,
+                    created_at=tx.now,
+                )
+            )
+
+        self._run.write(work)
+
+    def process_due(self) -> DueResult:
+        """Activate pending points and expire lots due as of the clock; re-rate tiers.
+
+        Idempotent: running it twice at the same instant does nothing the
+        second time. Works in transactions of a few hundred accounts.
+        """
+        return self._settlement.process_due()
+
+    def verify(self, ref: str | None = None) -> VerifyReport:
+        """Check every ledger invariant for one account, or for all.
+
+        Checks: entries are numbered 1..n; allocations point at existing lots
+        and never consume a lot past zero; debits add up to their allocations
+        and debt; credits pay debt first; redemptions took the
+        soonest-expiring lots; expiry took exactly what a lot had left, no
+        earlier than its expiry; pending lots settle once; refunds never took
+        back more than an order earned nor returned more points than paid it;
+        idempotency keys are unique; under ``"write_off"`` no debt remains.
+        """
+        if ref is not None:
+            problems = self._run.read(lambda tx: self._settlement.verify_one(tx, resolve(tx, ref)))
+            return VerifyReport(accounts=1, problems=tuple(problems))
+        return self._settlement.verify_all()
+
+    # -- shared machinery -------------------------------------------------------------
+
+    def _keyed(
+        self,
+        ref: str,
+        op_name: str,
+        idempotency_key: str,
+        payload: dict[str, object],
+        op: Callable[[Tx, Book], LedgerEntry],
+    ) -> LedgerEntry:
+        """Run a single-entry ledger write once per key, with its account locked."""
+        key = v.identifier(idempotency_key, "idempotency_key")
+
+        def work(tx: Tx) -> LedgerEntry:
+            account_id = resolve(tx, ref)
+            tx.account(account_id)
+            full = {"op": op_name, "account_id": account_id, **payload}
+            stored = tx.uow.idempotency.get("loyalty", key)
+            if stored is not None:
+                return self._replay(tx, stored, full, key)
+            book = self._ledgers.book(tx, account_id)
+            entry = op(tx, book)
+            self._ledgers.save(tx, [book])
+            self._tiers.rate(tx, book)
+            tx.uow.idempotency.add(
+                IdempotencyRecord(
+                    scope="loyalty",
+                    key=key,
+                    payload_hash=_hash(full),
+                    result=json.dumps({"payload": full, "entry_id": entry.id}),
+                    created_at=tx.now,
+                )
+            )
+            return entry
+
+        return self._run.write(work)
+
+    def _replay(
+        self, tx: Tx, stored: IdempotencyRecord, payload: dict[str, object], key: str
+    ) -> LedgerEntry:
+        result = json.loads(stored.result)
+        if stored.payload_hash != _hash(payload):
+            before = result["payload"]
+            differing = sorted(
+                k for k in set(before) | set(payload) if before.get(k) != payload.get(k)
+            )
+            raise IdempotencyConflict(key, differing, what="loyalty request")
+        account_id = str(result["payload"]["account_id"])
+        entry_id = result["entry_id"]
+        return next(e for e in tx.uow.ledger.for_account(account_id) if e.id == entry_id)

@@ -1,0 +1,82 @@
+"""Tiers: re-rating an account on what it earned or spent in the window."""
+
+from __future__ import annotations
+
+import functools
+
+import attrs
+import pendulum
+
+from relationkit._currencies import MINOR_UNITS
+from relationkit._tx import Tx
+from relationkit.domain.customers import Account
+from relationkit.domain.ledger import EntryKind
+from relationkit.domain.loyalty import LoyaltyProgram
+from relationkit.events import TierChanged
+from relationkit.services.loyalty.book import Book
+from relationkit.services.loyalty.ledgers import Ledgers
+
+__all__ = ["Tiers"]
+
+
+class Tiers:
+    """Re-rates tiers after every ledger write and in ``process_due``."""
+
+    def __init__(self, ledgers: Ledgers) -> None:
+        self._ledgers = ledgers
+
+    def rate(self, tx: Tx, book: Book) -> bool:
+        """Re-rate the account's tier; emit TierChanged when it moves. Return whether it did."""
+        program = self._ledgers.program
+        if program is None or not program.tiers:
+            return False
+        account = tx.account(book.account_id)
+        since = _window_start(tx.now, program.tier_window_days)
+        measure = self._measure(tx, program, book, account, since)
+        qualified = program.qualified_tier(measure)
+        new = qualified.name if qualified else None
+        if program.downgrade == "never":
+            current = program.tier_named(account.tier)
+            if current is not None and (
+                qualified is None or current.threshold > qualified.threshold
+            ):
+                new = current.name
+        if new == account.tier:
+            return False
+        tx.put(attrs.evolve(account, tier=new))
+        tx.emit(account.id, TierChanged, old_tier=account.tier, new_tier=new)
+        return True
+
+    def _measure(
+        self,
+        tx: Tx,
+        program: LoyaltyProgram,
+        book: Book,
+        account: Account,
+        since: pendulum.DateTime,
+    ) -> int:
+        """Points earned (net of refunds) or whole units spent within the window."""
+        if program.tier_basis == "spend":
+            net = 0
+            for purchase in tx.uow.purchases.for_account(account.id):
+                if (
+                    purchase.total.currency == program.currency
+                    and since < purchase.occurred_at <= tx.now
+                ):
+                    net += purchase.total.minor - purchase.refunded.minor
+            return int(net // 10 ** MINOR_UNITS[program.currency])
+        earned = 0
+        for e in book.entries:
+            if not since < e.at <= tx.now:
+                continue
+            if e.kind in (EntryKind.EARN, EntryKind.ACTIVATE) or (
+                e.kind is EntryKind.REVERSE and e.points < 0
+            ):
+                earned += e.points
+        return earned
+
+
+@functools.lru_cache(maxsize=16)
+def _window_start(now: pendulum.DateTime, days: int) -> pendulum.DateTime:
+    """The start of a tier window ending ``now`` (cached: one per transaction)."""
+    return now.subtract(days=days)

@@ -1,0 +1,207 @@
+"""Reference answers to the optional queries, built on the core port alone.
+
+The services never call a query protocol directly: they call
+:func:`queries`, which hands each question to the unit of work when it
+implements the protocol (one SQL query on the SQL backend) and otherwise
+answers it here, page by page over the core repositories. A third-party
+adapter therefore works with the core port only, and gets faster by adding
+protocols one at a time; the contract suite proves both answers equal.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+
+import pendulum
+
+from relationkit.domain.ledger import LedgerEntry, LedgerState
+from relationkit.storage.ports.core import UnitOfWork
+from relationkit.storage.ports.queries import (
+    LedgerScans,
+    PurchaseCounts,
+    RecordCounts,
+    SpendRanking,
+    SpendRow,
+    StageCounts,
+)
+
+__all__ = ["Queries", "queries"]
+
+_PAGE = 500
+
+
+def _account_ids(uow: UnitOfWork) -> Iterator[str]:
+    """Every account id in id order, fetched in bounded pages."""
+    after: str | None = None
+    while True:
+        page = uow.accounts.ids(after=after, limit=_PAGE)
+        yield from page
+        if len(page) < _PAGE:
+            return
+        after = page[-1]
+
+
+def _pages(uow: UnitOfWork) -> Iterator[list[str]]:
+    page: list[str] = []
+    for account_id in _account_ids(uow):
+        page.append(account_id)
+        if len(page) == _PAGE:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def count_by_stage(uow: UnitOfWork) -> dict[str, int]:
+    """Reference :meth:`StageCounts.count_by_stage`."""
+    counts: Counter[str] = Counter()
+    for page in _pages(uow):
+        counts.update(a.stage for a in uow.accounts.get_many(page).values())
+    return dict(counts)
+
+
+def count_customers(uow: UnitOfWork) -> int:
+    """Reference :meth:`RecordCounts.count_customers`."""
+    return sum(len(uow.customers.for_account(a)) for a in _account_ids(uow))
+
+
+def count_purchases(uow: UnitOfWork) -> int:
+    """Reference :meth:`RecordCounts.count_purchases`."""
+    return sum(len(uow.purchases.for_account(a)) for a in _account_ids(uow))
+
+
+def purchase_counts(uow: UnitOfWork, account_ids: Sequence[str]) -> dict[str, int]:
+    """Reference :meth:`PurchaseCounts.purchase_counts`."""
+    return {a: len(uow.purchases.for_account(a)) for a in account_ids}
+
+
+def top_spend(uow: UnitOfWork, *, currency: str, limit: int) -> list[SpendRow]:
+    """Reference :meth:`SpendRanking.top_spend`."""
+    rows: list[SpendRow] = []
+    for account_id in _account_ids(uow):
+        net = orders = 0
+        for purchase in uow.purchases.for_account(account_id):
+            if purchase.total.currency != currency:
+                continue
+            orders += 1
+            net += purchase.total.minor - sum(r.amount.minor for r in purchase.refunds)
+        if orders:
+            rows.append(
+                SpendRow(account_id=account_id, currency=currency, net_minor=net, orders=orders)
+            )
+    rows.sort(key=lambda row: (-row.net_minor, row.account_id))
+    return rows[:limit]
+
+
+def ledger_account_ids(
+    uow: UnitOfWork, *, after: str | None = None, limit: int = 1000
+) -> list[str]:
+    """Reference :meth:`LedgerScans.ledger_account_ids`."""
+    found: list[str] = []
+    for account_id in _account_ids(uow):
+        if after is not None and account_id <= after:
+            continue
+        if uow.ledger.for_account(account_id):
+            found.append(account_id)
+            if len(found) == limit:
+                break
+    return found
+
+
+def ledgers(uow: UnitOfWork, account_ids: Sequence[str]) -> dict[str, list[LedgerEntry]]:
+    """Reference :meth:`LedgerScans.ledgers`."""
+    out: defaultdict[str, list[LedgerEntry]] = defaultdict(list)
+    for account_id in account_ids:
+        out[account_id] = uow.ledger.for_account(account_id)
+    return dict(out)
+
+
+def has_due(entries: Sequence[LedgerEntry], as_of: pendulum.DateTime) -> bool:
+    """Return whether an account with these entries has anything to settle at ``as_of``."""
+    return bool(LedgerState.replay(list(entries)).due(as_of))
+
+
+def due_accounts(
+    uow: UnitOfWork, as_of: pendulum.DateTime, *, after: str | None = None, limit: int = 1000
+) -> list[str]:
+    """Reference :meth:`LedgerScans.due_accounts` (exact: it folds each ledger)."""
+    found: list[str] = []
+    for account_id in _account_ids(uow):
+        if after is not None and account_id <= after:
+            continue
+        if has_due(uow.ledger.for_account(account_id), as_of):
+            found.append(account_id)
+            if len(found) == limit:
+                break
+    return found
+
+
+class Queries:
+    """Every optional query, answered by the unit of work where it can."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def count_by_stage(self) -> dict[str, int]:
+        """See :class:`~relationkit.storage.ports.queries.StageCounts`."""
+        uow = self._uow
+        if isinstance(uow, StageCounts):
+            return uow.count_by_stage()
+        return count_by_stage(uow)
+
+    def count_customers(self) -> int:
+        """See :class:`~relationkit.storage.ports.queries.RecordCounts`."""
+        uow = self._uow
+        if isinstance(uow, RecordCounts):
+            return uow.count_customers()
+        return count_customers(uow)
+
+    def count_purchases(self) -> int:
+        """See :class:`~relationkit.storage.ports.queries.RecordCounts`."""
+        uow = self._uow
+        if isinstance(uow, RecordCounts):
+            return uow.count_purchases()
+        return count_purchases(uow)
+
+    def purchase_counts(self, account_ids: Sequence[str]) -> dict[str, int]:
+        """See :class:`~relationkit.storage.ports.queries.PurchaseCounts`."""
+        uow = self._uow
+        if isinstance(uow, PurchaseCounts):
+            return uow.purchase_counts(account_ids)
+        return purchase_counts(uow, account_ids)
+
+    def top_spend(self, *, currency: str, limit: int) -> list[SpendRow]:
+        """See :class:`~relationkit.storage.ports.queries.SpendRanking`."""
+        uow = self._uow
+        if isinstance(uow, SpendRanking):
+            return uow.top_spend(currency=currency, limit=limit)
+        return top_spend(uow, currency=currency, limit=limit)
+
+    def ledger_account_ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
+        """See :class:`~relationkit.storage.ports.queries.LedgerScans`."""
+        uow = self._uow
+        if isinstance(uow, LedgerScans):
+            return uow.ledger_account_ids(after=after, limit=limit)
+        return ledger_account_ids(uow, after=after, limit=limit)
+
+    def ledgers(self, account_ids: Sequence[str]) -> dict[str, list[LedgerEntry]]:
+        """See :class:`~relationkit.storage.ports.queries.LedgerScans`."""
+        uow = self._uow
+        if isinstance(uow, LedgerScans):
+            return uow.ledgers(account_ids)
+        return ledgers(uow, account_ids)
+
+    def due_accounts(
+        self, as_of: pendulum.DateTime, *, after: str | None = None, limit: int = 1000
+    ) -> list[str]:
+        """See :class:`~relationkit.storage.ports.queries.LedgerScans`."""
+        uow = self._uow
+        if isinstance(uow, LedgerScans):
+            return uow.due_accounts(as_of, after=after, limit=limit)
+        return due_accounts(uow, as_of, after=after, limit=limit)
+
+
+def queries(uow: UnitOfWork) -> Queries:
+    """Return the optional queries for ``uow``: its own where it has them."""
+    return Queries(uow)

@@ -1,0 +1,132 @@
+"""Optional query protocols: what a database does better than a loop.
+
+Each protocol is ``runtime_checkable`` and is looked for on the
+:class:`~relationkit.storage.ports.core.UnitOfWork`. A backend that implements
+one answers it itself (one SQL query, an index); for a backend that does not,
+:mod:`relationkit.storage.fallback` answers it from the core port alone. The
+answers must be equal; ``relationkit.testing``'s query tests compare both on
+every backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Protocol, runtime_checkable
+
+import attrs
+import pendulum
+
+from relationkit.domain.ledger import LedgerEntry
+from relationkit.money import Money
+
+__all__ = [
+    "LedgerScans",
+    "PurchaseCounts",
+    "RecordCounts",
+    "Savepoints",
+    "SpendRanking",
+    "SpendRow",
+    "StageCounts",
+]
+
+
+@attrs.frozen(kw_only=True)
+class SpendRow:
+    """An account's purchase totals in one currency, net of refunds."""
+
+    account_id: str
+    currency: str
+    net_minor: int
+    orders: int
+
+    @property
+    def net(self) -> Money:
+        """The net spend as Money."""
+        return Money.from_minor(self.net_minor, self.currency)
+
+
+@runtime_checkable
+class Savepoints(Protocol):
+    """Nested transactions.
+
+    Without it, a failure inside a nested ``kit.transaction()`` (or inside
+    one operation of a block) cannot be undone on its own: the kit marks the
+    whole outer transaction to roll back and raises
+    :class:`~relationkit.errors.StorageError` at its end.
+    """
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """Return a context in which an exception undoes only what it wrote."""
+        ...
+
+
+@runtime_checkable
+class StageCounts(Protocol):
+    """How many accounts sit in each stage."""
+
+    def count_by_stage(self) -> dict[str, int]:
+        """Return the number of accounts per stage (stages with none left out)."""
+        ...
+
+
+@runtime_checkable
+class RecordCounts(Protocol):
+    """Store-wide counts."""
+
+    def count_customers(self) -> int:
+        """Return the number of customers."""
+        ...
+
+    def count_purchases(self) -> int:
+        """Return the number of purchases."""
+        ...
+
+
+@runtime_checkable
+class PurchaseCounts(Protocol):
+    """Purchases per account."""
+
+    def purchase_counts(self, account_ids: Sequence[str]) -> dict[str, int]:
+        """Return how many purchases each of these accounts has (0 included)."""
+        ...
+
+
+@runtime_checkable
+class SpendRanking(Protocol):
+    """Accounts ranked by net spend."""
+
+    def top_spend(self, *, currency: str, limit: int) -> list[SpendRow]:
+        """Return the accounts with the highest net spend in ``currency``.
+
+        Net spend is purchase totals minus refunds, in minor units. Ordered by
+        net spend descending, then account id; accounts with no purchase in
+        ``currency`` are left out; at most ``limit`` rows.
+        """
+        ...
+
+
+@runtime_checkable
+class LedgerScans(Protocol):
+    """Whole-store scans of the loyalty ledger."""
+
+    def ledger_account_ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
+        """Return ids of accounts that have ledger entries, in id order, after ``after``."""
+        ...
+
+    def ledgers(self, account_ids: Sequence[str]) -> dict[str, list[LedgerEntry]]:
+        """Return the entries of several accounts (each list in ``seq`` order; [] if none)."""
+        ...
+
+    def due_accounts(
+        self, as_of: pendulum.DateTime, *, after: str | None = None, limit: int = 1000
+    ) -> list[str]:
+        """Return accounts that may have pending points to activate or lots to expire.
+
+        Ids come in id order, after ``after``, at most ``limit``. An account is
+        due when it has a ``pending`` entry with ``available_at`` <= ``as_of``,
+        or a credit with ``expires_at`` <= ``as_of``, that no later entry has
+        settled. A backend may over-report (the service re-checks each
+        account) but never under-report.
+        """
+        ...
