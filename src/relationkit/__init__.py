@@ -23,9 +23,9 @@ from relationkit.domain.ledger import Allocation, EntryKind, LedgerEntry
 from relationkit.domain.lifecycle import DEFAULT_STAGE_GRAPH, StageChange, StageGraph, StageSpan
 from relationkit.domain.loyalty import Expiry, LoyaltyProgram, Tier
 from relationkit.domain.purchases import LineItem, Purchase, Refund
+from relationkit.domain.timeline import TimelineEntry
 from relationkit.hooks import ErrorPolicy, HookFailure, Hooks
 from relationkit.ids import IdGenerator, UlidGenerator
-from relationkit.domain.timeline import TimelineEntry
 from relationkit.kit import RelationKit
 from relationkit.money import Money
 from relationkit.services.loyalty import DueResult, LoyaltySummary, VerifyReport

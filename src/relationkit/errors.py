@@ -210,7 +210,7 @@ class DuplicateKey(StorageError):
     Raised by storage backends. ``constraint`` is one of ``"account_id"``,
     ``"customer_id"``, ``"order_id"``, ``"refund_id"``, ``"email"``,
     ``"external_id"``, ``"idempotency_key"``, ``"ledger_seq"``, ``"entry_id"``,
-    ``"interaction_id"``, ``"stage_change_id"``, or another name for a rule a
+    ``"interaction_id"``, or another name for a rule a
     backend adds. The transaction must be rolled back.
     """
 

@@ -76,9 +76,9 @@ from relationkit.domain.interactions import Interaction
 from relationkit.domain.ledger import Allocation, LedgerEntry
 from relationkit.domain.lifecycle import StageChange, StageSpan
 from relationkit.domain.purchases import LineItem, Purchase, Refund
+from relationkit.domain.timeline import TimelineEntry
 from relationkit.errors import ValidationError
 from relationkit.events import Event
-from relationkit.domain.timeline import TimelineEntry
 from relationkit.money import Money
 
 __all__ = [

@@ -17,7 +17,13 @@ import sqlalchemy as sa
 
 # The suite's asserts live in the package, not in a test module: have pytest
 # rewrite them too, so that a failure shows both sides.
-pytest.register_assert_rewrite("relationkit.testing.contract", "relationkit.testing.state_machine")
+pytest.register_assert_rewrite(
+    "relationkit.testing.base",
+    "relationkit.testing.port",
+    "relationkit.testing.behaviour",
+    "relationkit.testing.loyalty",
+    "relationkit.testing.machines",
+)
 
 POSTGRES_ENV = "RELATIONKIT_TEST_POSTGRES_URL"
 

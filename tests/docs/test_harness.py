@@ -110,13 +110,13 @@ def test_only_public_names() -> None:
         "rk.Money('1', 'EUR')\n"
         "rk.errors.NotFound\n"
         "rk.kit\n"
-        "rk.errors.DuplicateKey\n"
+        "rk.errors.Sequence\n"
     )
     problems = private_uses(python(code, line=10))
     assert problems == [
         "line 12: use 'import relationkit as rk', not 'from relationkit.storage.sql'",
         "line 15: rk.kit is not in relationkit.__all__",
-        "line 16: rk.errors.DuplicateKey is not in relationkit.errors.__all__",
+        "line 16: rk.errors.Sequence is not in relationkit.errors.__all__",
     ]
 
 

@@ -32,19 +32,30 @@ from relationkit.domain.interactions import Channel, Direction, Interaction
 from relationkit.domain.ledger import Allocation, EntryKind, LedgerEntry
 from relationkit.domain.lifecycle import StageChange
 from relationkit.domain.purchases import LineItem, Purchase, Refund
-from relationkit.errors import NotFound, SchemaMismatch, StorageError
+from relationkit.errors import (
+    DanglingReference,
+    DuplicateKey,
+    NotFound,
+    SchemaMismatch,
+    StorageError,
+    TransientStorageError,
+)
 from relationkit.money import Money
+from relationkit.storage.fallback import queries
 from relationkit.storage.memory import MemoryStorage
 from relationkit.storage.ports import (
-    Capabilities,
-    DuplicateKey,
     IdempotencyRecord,
+    LedgerScans,
+    PurchaseCounts,
+    RecordCounts,
+    Savepoints,
+    SpendRanking,
     SpendRow,
+    StageCounts,
     Storage,
-    TransientStorageError,
     UnitOfWork,
 )
-from relationkit.storage.sql import SCHEMA_VERSION, SqlStorage
+from relationkit.storage.sql import SCHEMA_VERSION, SqlStorage, mapping
 from relationkit.testing import strategies as rks
 
 POSTGRES_ENV = "RELATIONKIT_TEST_POSTGRES_URL"
@@ -189,12 +200,24 @@ def entry(n: int, account_id: str, kind: EntryKind, points: int, **fields: Any) 
     values: dict[str, Any] = {
         "id": f"led_{n:04d}",
         "account_id": account_id,
+        "seq": n,
         "kind": kind,
         "points": points,
         "at": T0,
         "recorded_at": T0,
     }
     return LedgerEntry(**{**values, **fields})
+
+
+def get_account(n: int) -> Callable[[UnitOfWork], Account | None]:
+    """Return a read of account ``n`` (None when it is not stored)."""
+    return lambda u: u.accounts.get_many([f"acc_{n:04d}"]).get(f"acc_{n:04d}")
+
+
+def accounts_for(*account_ids: str) -> Callable[[UnitOfWork], None]:
+    """Return a write of a plain account for each of ``account_ids`` (the rows' parents)."""
+    ids = sorted(set(account_ids))
+    return lambda u: u.accounts.add_many([account(1, id=i) for i in ids])
 
 
 def write(storage: Storage, work: Callable[[UnitOfWork], R]) -> R:
@@ -221,16 +244,15 @@ def test_store_meets_the_storage_port(store: SqlStorage) -> None:
     assert isinstance(storage, Storage)
 
 
-def test_capabilities_follow_the_dialect(backend: Backend, store: SqlStorage) -> None:
-    """A SQLite file locks the whole database; PostgreSQL locks rows; both push aggregates."""
-    expected = Capabilities(
-        row_locks=backend.name == "postgresql",
-        multi_process=True,
-        aggregate_pushdown=True,
-        savepoints=True,
-    )
+def test_the_unit_of_work_pushes_every_query_down(store: SqlStorage) -> None:
+    """The SQL unit of work implements every optional query protocol (no Python fallback)."""
+    protocols = (Savepoints, StageCounts, RecordCounts, PurchaseCounts, SpendRanking, LedgerScans)
 
-    assert expected == store.capabilities
+    with store.transaction(write=False) as u:
+        actual = [isinstance(u, p) for p in protocols]
+
+    expected = [True] * len(protocols)
+    assert expected == actual
 
 
 def test_memory_url_is_one_shared_database() -> None:
@@ -238,17 +260,11 @@ def test_memory_url_is_one_shared_database() -> None:
     storage = SqlStorage.from_url("sqlite://")
     write(storage, lambda u: u.accounts.add_many([account(1)]))
     seen: list[Account | None] = []
-    worker = threading.Thread(
-        target=lambda: seen.append(read(storage, lambda u: u.accounts.get("acc_0001")))
-    )
+    worker = threading.Thread(target=lambda: seen.append(read(storage, get_account(1))))
     worker.start()
     worker.join()
 
     assert [account(1)] == seen
-    assert (
-        Capabilities(row_locks=False, multi_process=False, aggregate_pushdown=True)
-        == storage.capabilities
-    )
     storage.close()
 
 
@@ -349,8 +365,8 @@ def test_every_model_round_trips(store: SqlStorage) -> None:
 
     def load(u: UnitOfWork) -> list[object]:
         return [
-            u.accounts.get(b2b.id),
-            u.customers.get(bob.id),
+            u.accounts.get_many([b2b.id])[b2b.id],
+            u.customers.get_many([bob.id])[bob.id],
             u.stages.for_account(b2b.id),
             u.interactions.for_account(b2b.id),
             u.purchases.get_many(["1001"]),
@@ -373,39 +389,24 @@ def test_every_model_round_trips(store: SqlStorage) -> None:
 
 
 @pytest.mark.parametrize(
-    ("model", "fields"),
+    ("shape", "extra"),
     [
-        (Account, {"id", "name", "kind", "stage", "stage_since", "created_at", "version", "tier"}),
-        (
-            Customer,
-            {"id", "account_id", "email", "name", "external_id", "role", "attributes"}
-            | {"created_at", "updated_at"},
-        ),
-        (StageChange, {"account_id", "from_stage", "to_stage", "at", "reason", "automatic"}),
-        (
-            Interaction,
-            {"id", "account_id", "customer_id", "channel", "direction", "occurred_at"}
-            | {"subject", "notes", "outcome", "recorded_at"},
-        ),
-        (
-            Purchase,
-            {"id", "order_id", "account_id", "customer_id", "occurred_at", "total", "lines"}
-            | {"points_used", "recorded_at", "refunds"},
-        ),
-        (LineItem, {"sku", "quantity", "unit_price", "category"}),
-        (Refund, {"refund_id", "order_id", "amount", "occurred_at", "reason", "recorded_at"}),
-        (
-            LedgerEntry,
-            {"id", "account_id", "kind", "points", "at", "recorded_at", "lot_id", "expires_at"}
-            | {"available_at", "source", "reason", "idempotency_key", "allocations", "debt"},
-        ),
-        (Allocation, {"lot_id", "points"}),
-        (IdempotencyRecord, {"scope", "key", "payload_hash", "result", "created_at"}),
+        (mapping.ACCOUNT, set()),
+        (mapping.CUSTOMER, set()),
+        (mapping.STAGE_CHANGE, set()),
+        (mapping.INTERACTION, set()),
+        (mapping.PURCHASE, set()),
+        (mapping.LINE, set()),
+        (mapping.REFUND, set()),
+        (mapping.ENTRY, set()),
+        (mapping.ALLOCATION, set()),
+        (mapping.IDEMPOTENCY, set()),
     ],
+    ids=lambda v: getattr(v, "table", ""),
 )
-def test_the_tables_know_every_model_field(model: type, fields: set[str]) -> None:
-    """A field added to a model fails here until the row mapping stores it too."""
-    assert fields == set(attrs.fields_dict(model))
+def test_every_model_field_has_a_column(shape: mapping.Shape, extra: set[str]) -> None:
+    """Each model's shape stores every attrs field: a new field fails here until declared."""
+    assert set(attrs.fields_dict(shape.model)) == shape.model_fields() | extra
 
 
 @PROPERTY
@@ -413,7 +414,11 @@ def test_the_tables_know_every_model_field(model: type, fields: set[str]) -> Non
     acc=rks.accounts(),
     person=rks.customers(),
     order=rks.purchases(),
-    entries=st.lists(rks.ledger_entries(), max_size=3, unique_by=lambda e: e.id),
+    entries=st.lists(
+        rks.ledger_entries(),
+        max_size=3,
+        unique_by=(lambda e: e.id, lambda e: (e.account_id, e.seq)),
+    ),
     call=rks.interactions(),
     change=rks.stage_changes(),
 )
@@ -433,8 +438,12 @@ def test_drawn_models_round_trip(
     person = attrs.evolve(person, account_id=acc.id)
     found: list[object] = []
 
+    parents = {order.account_id, call.account_id, change.account_id}
+    parents |= {e.account_id for e in entries}
+    parents.discard(acc.id)
+
     def roundtrip(u: UnitOfWork) -> None:
-        u.accounts.add_many([acc])
+        u.accounts.add_many([acc, *(attrs.evolve(acc, id=p) for p in sorted(parents))])
         u.customers.add_many([person])
         u.purchases.add_many([order])
         for back in order.refunds:
@@ -445,10 +454,10 @@ def test_drawn_models_round_trip(
         by_account = {e.account_id for e in entries}
         found.extend(
             [
-                u.accounts.get(acc.id),
-                u.customers.get(person.id),
+                u.accounts.get_many([acc.id])[acc.id],
+                u.customers.get_many([person.id])[person.id],
                 u.purchases.get_many([order.order_id])[order.order_id],
-                u.ledger.for_accounts(sorted(by_account)),
+                queries(u).ledgers(sorted(by_account)),
                 u.interactions.for_account(call.account_id),
                 u.stages.for_account(change.account_id),
             ]
@@ -459,9 +468,10 @@ def test_drawn_models_round_trip(
         write(store, roundtrip)
 
     ledgers: dict[str, list[LedgerEntry]] = {a: [] for a in sorted({e.account_id for e in entries})}
-    for e in sorted(entries, key=lambda e: e.id):
+    for e in sorted(entries, key=lambda e: e.seq):
         ledgers[e.account_id].append(e)
-    expected = [acc, person, order, ledgers, [call], [change]]
+    refunds = tuple(sorted(order.refunds, key=lambda r: (r.occurred_at, r.refund_id)))
+    expected = [acc, person, attrs.evolve(order, refunds=refunds), ledgers, [call], [change]]
     assert expected == found
 
 
@@ -477,6 +487,7 @@ def test_datetimes_come_back_aware_in_utc(store: SqlStorage) -> None:
         occurred_at=paris,
         recorded_at=pendulum.datetime(2026, 1, 1, 23, tz="America/Los_Angeles"),
     )
+    write(store, accounts_for("acc_0001"))
     write(store, lambda u: u.interactions.add(call))
 
     (found,) = read(store, lambda u: u.interactions.for_account("acc_0001"))
@@ -507,6 +518,7 @@ def test_nul_in_text_round_trips_on_sqlite_and_is_refused_by_postgresql(
         notes="a\x00b",
         recorded_at=T0,
     )
+    write(store, accounts_for("acc_0001"))
 
     if backend.name == "postgresql":
         with pytest.raises(StorageError) as error:
@@ -549,6 +561,7 @@ def test_money_is_exact(store: SqlStorage, amount: str, currency: str) -> None:
     )
 
     def store_and_refund(u: UnitOfWork) -> None:
+        accounts_for("acc_0001")(u)
         u.purchases.add_many([order])
         u.purchases.add_refund(refund("r-1", "o-1", amount, currency))
 
@@ -628,24 +641,24 @@ def _every_list(u: UnitOfWork) -> list[object]:
         u.customers.get_many(["cus_0003", "cus_9999", "cus_0001"]),
         u.customers.by_external_ids(["ext-2", "nope", "ext-1", "ext-2"]),
         u.customers.by_email("a@x.example"),
-        u.customers.count(),
+        queries(u).count_customers(),
         u.stages.for_account("acc_0001"),
         u.interactions.for_account("acc_0001"),
         u.purchases.for_account("acc_0001"),
         u.purchases.get_many(["g", "zz", "a"]),
-        u.purchases.counts(["acc_0002", "acc_0009", "acc_0001"]),
-        u.purchases.spend(currency="EUR", limit=10),
-        u.purchases.spend(currency="EUR", limit=2),
-        u.purchases.spend(currency="USD", limit=10),
-        u.purchases.count(),
+        queries(u).purchase_counts(["acc_0002", "acc_0009", "acc_0001"]),
+        queries(u).top_spend(currency="EUR", limit=10),
+        queries(u).top_spend(currency="EUR", limit=2),
+        queries(u).top_spend(currency="USD", limit=10),
+        queries(u).count_purchases(),
         u.accounts.ids(),
         u.accounts.ids(after="acc_0002", limit=2),
         u.accounts.get_many(["acc_0003", "acc_0404", "acc_0001"]),
-        u.accounts.count_by_stage(),
         u.ledger.for_account("acc_0001"),
-        u.ledger.for_accounts(["acc_0002", "acc_0009", "acc_0001"]),
-        u.ledger.account_ids(),
-        u.ledger.account_ids(after="acc_0001"),
+        queries(u).ledgers(["acc_0002", "acc_0009", "acc_0001"]),
+        queries(u).ledger_account_ids(),
+        queries(u).ledger_account_ids(after="acc_0001"),
+        queries(u).count_by_stage(),
     ]
 
 
@@ -668,10 +681,11 @@ def test_spend_nets_refunds_in_the_asked_currency(store: SqlStorage) -> None:
         SpendRow(account_id="acc_0001", currency="EUR", net_minor=2000, orders=3),
         SpendRow(account_id="acc_0005", currency="EUR", net_minor=-100, orders=1),
     ]
-    assert expected == read(store, lambda u: u.purchases.spend(currency="EUR", limit=10))
+    assert expected == read(store, lambda u: queries(u).top_spend(currency="EUR", limit=10))
 
 
 def _ledger_cases(u: UnitOfWork) -> None:
+    accounts_for(*(f"acc_{n:04d}" for n in range(1, 8)))(u)
     due_at = T0.add(days=10)
     earn, pending, activate, void, expire = (
         EntryKind.EARN,
@@ -734,10 +748,10 @@ def test_due_accounts_match_the_memory_backend(store: SqlStorage, days: int) -> 
 
     def due(u: UnitOfWork) -> list[list[str]]:
         return [
-            u.ledger.due_accounts(as_of),
-            u.ledger.due_accounts(as_of, limit=1),
-            u.ledger.due_accounts(as_of, after="acc_0001"),
-            u.ledger.due_accounts(as_of, after="acc_0004", limit=1),
+            queries(u).due_accounts(as_of),
+            queries(u).due_accounts(as_of, limit=1),
+            queries(u).due_accounts(as_of, after="acc_0001"),
+            queries(u).due_accounts(as_of, after="acc_0004", limit=1),
         ]
 
     assert read(memory, due) == read(store, due)
@@ -748,23 +762,26 @@ def test_due_accounts_at_ten_days(store: SqlStorage) -> None:
     write(store, _ledger_cases)
 
     expected = ["acc_0001", "acc_0004"]
-    assert expected == read(store, lambda u: u.ledger.due_accounts(T0.add(days=10)))
+    assert expected == read(store, lambda u: queries(u).due_accounts(T0.add(days=10)))
 
 
 # -- errors --------------------------------------------------------------------
 
 
 def _dup_order(u: UnitOfWork) -> None:
+    u.accounts.add_many([account(1)])
     u.purchases.add_many([purchase("o-1", "acc_0001")])
     u.purchases.add_many([purchase("o-1", "acc_0001", id="pur_other")])
 
 
 def _same_purchase_twice(u: UnitOfWork) -> None:
+    u.accounts.add_many([account(1)])
     u.purchases.add_many([purchase("o-1", "acc_0001")])
     u.purchases.add_many([purchase("o-1", "acc_0001")])
 
 
 def _dup_refund(u: UnitOfWork) -> None:
+    u.accounts.add_many([account(1)])
     u.purchases.add_many([purchase("o-1", "acc_0001"), purchase("o-2", "acc_0001")])
     u.purchases.add_refund(refund("r-1", "o-1", "1.00"))
     u.purchases.add_refund(refund("r-1", "o-2", "1.00"))
@@ -830,7 +847,6 @@ def _dup_idempotency(u: UnitOfWork) -> None:
         (_dup_email_on_update, "email"),
         (_dup_external, "external_id"),
         (_same_customer_twice, "customer_id"),
-        (_missing_account, "account_id"),
         (_dup_account, "account_id"),
         (_dup_idempotency, "idempotency_key"),
     ],
@@ -849,10 +865,75 @@ def test_broken_uniqueness_rules_are_named_as_memory_names_them(
     assert isinstance(sql_error.value.__cause__, sa.exc.DBAPIError)
 
 
-def test_a_refund_of_an_unknown_order_is_not_found(store: SqlStorage) -> None:
-    """A refund must name a stored order (LookupError, as the memory backend's KeyError)."""
-    with pytest.raises(NotFound):
-        write(store, lambda u: u.purchases.add_refund(refund("r-1", "nope", "1.00")))
+def _missing_order(u: UnitOfWork) -> None:
+    u.purchases.add_refund(refund("r-1", "nope", "1.00"))
+
+
+def _stage_of_missing_account(u: UnitOfWork) -> None:
+    u.stages.add_many([StageChange(account_id="acc_0404", from_stage=None, to_stage="lead", at=T0)])
+
+
+def _purchase_of_missing_account(u: UnitOfWork) -> None:
+    u.purchases.add_many([purchase("o-1", "acc_0404")])
+
+
+def _entry_of_missing_account(u: UnitOfWork) -> None:
+    u.ledger.add_many([entry(1, "acc_0404", EntryKind.EARN, 5)])
+
+
+def _customer_moved_to_missing_account(u: UnitOfWork) -> None:
+    u.accounts.add_many([account(1)])
+    u.customers.add_many([customer(1, "acc_0001")])
+    u.customers.update(customer(1, "acc_0404"))
+
+
+@pytest.mark.parametrize(
+    ("work", "expected"),
+    [
+        (_missing_account, "account_id"),
+        (_missing_order, "order_id"),
+        (_stage_of_missing_account, "account_id"),
+        (_purchase_of_missing_account, "account_id"),
+        (_entry_of_missing_account, "account_id"),
+        (_customer_moved_to_missing_account, "account_id"),
+    ],
+)
+def test_a_missing_parent_is_a_dangling_reference(
+    store: SqlStorage, work: Callable[[UnitOfWork], None], expected: str
+) -> None:
+    """A row whose parent is not stored raises DanglingReference naming the reference."""
+    with pytest.raises(DanglingReference) as error:
+        write(store, work)
+
+    assert expected == error.value.field
+
+
+def _dup_seq(u: UnitOfWork) -> None:
+    u.accounts.add_many([account(1)])
+    u.ledger.add_many([entry(1, "acc_0001", EntryKind.EARN, 5)])
+    u.ledger.add_many([entry(2, "acc_0001", EntryKind.EARN, 5, seq=1)])
+
+
+def test_a_taken_ledger_seq_is_a_duplicate_key(store: SqlStorage) -> None:
+    """Two entries numbered alike in one account (a concurrent writer): "ledger_seq"."""
+    with pytest.raises(DuplicateKey) as error:
+        write(store, _dup_seq)
+
+    expected = "ledger_seq"
+    assert expected == error.value.constraint
+
+
+def test_updating_a_missing_record_is_not_found(store: SqlStorage) -> None:
+    """update_many and update name the record that is not stored."""
+    write(store, lambda u: u.accounts.add_many([account(1)]))
+
+    with pytest.raises(NotFound) as accounts:
+        write(store, lambda u: u.accounts.update_many([account(1), account(2)]))
+    with pytest.raises(NotFound) as customers:
+        write(store, lambda u: u.customers.update(customer(9, "acc_0001")))
+
+    expected = [("account", "acc_0002"), ("customer", "cus_0009")]
+    assert expected == [(e.value.kind, e.value.ref) for e in (accounts, customers)]
 
 
 def test_an_exception_rolls_the_transaction_back(store: SqlStorage) -> None:
@@ -867,15 +948,13 @@ def test_an_exception_rolls_the_transaction_back(store: SqlStorage) -> None:
         write(store, fail)
 
     expected: list[object] = [None, {}]
-    assert expected == read(
-        store, lambda u: [u.accounts.get("acc_0001"), u.purchases.get_many(["o-1"])]
-    )
+    assert expected == read(store, lambda u: [get_account(1)(u), u.purchases.get_many(["o-1"])])
 
 
 def test_a_failed_savepoint_undoes_only_its_own_writes(store: SqlStorage) -> None:
     """After a DuplicateKey inside a savepoint the transaction goes on and commits the rest."""
 
-    def work(u: UnitOfWork) -> None:
+    def work(u: Any) -> None:
         u.accounts.add_many([account(1)])
         u.purchases.add_many([purchase("o-1", "acc_0001")])
         try:
@@ -914,7 +993,7 @@ def test_reopening_finds_the_data_and_the_version(backend: Backend) -> None:
 
     again = backend.open(create=False)
 
-    assert account(1) == read(again, lambda u: u.accounts.get("acc_0001"))
+    assert account(1) == read(again, get_account(1))
     meta = again.tables.meta
     with backend.engine.connect() as conn:
         stored = conn.execute(sa.select(meta.c.value)).scalar_one()
@@ -931,7 +1010,7 @@ def test_another_schema_version_is_refused(backend: Backend) -> None:
     with pytest.raises(SchemaMismatch) as error:
         backend.open()
 
-    expected = ("999", "1")
+    expected = ("999", SCHEMA_VERSION)
     assert expected == (error.value.found, error.value.expected)
 
 
@@ -983,10 +1062,10 @@ def test_a_host_connection_joins_the_host_transaction(backend: Backend) -> None:
         host_tx = conn.begin()
         joined = SqlStorage(conn, prefix=backend.prefix)
         write(joined, lambda u: u.accounts.add_many([account(1)]))
-        assert account(1) == read(joined, lambda u: u.accounts.get("acc_0001"))
+        assert account(1) == read(joined, get_account(1))
         host_tx.rollback()
 
-    assert read(backend.open(), lambda u: u.accounts.get("acc_0001")) is None
+    assert read(backend.open(), get_account(1)) is None
 
 
 # -- bulk and query counts -----------------------------------------------------
@@ -1003,6 +1082,7 @@ def test_add_many_is_one_statement_per_table(backend: Backend, store: SqlStorage
         entry(n, "acc_0001", EntryKind.REDEEM, -1, allocations=(Allocation(lot_id="x", points=1),))
         for n in range(300)
     ]
+    write(store, accounts_for("acc_0001"))
     seen = backend.statements()
 
     def bulk(u: UnitOfWork) -> None:
@@ -1018,12 +1098,13 @@ def test_add_many_is_one_statement_per_table(backend: Backend, store: SqlStorage
     ]
     assert expected == inserts
     stored = 300
-    assert stored == read(store, lambda u: u.purchases.count())
+    assert stored == read(store, lambda u: queries(u).count_purchases())
 
 
 def test_lookups_by_many_keys_take_one_query_per_chunk(backend: Backend, store: SqlStorage) -> None:
     """1,200 keys are three IN lists: no query per key (lines and refunds: one per chunk)."""
     orders = [purchase(f"o-{n:04d}", "acc_0001", "5.00") for n in range(1100)]
+    write(store, accounts_for("acc_0001"))
     write(store, lambda u: u.purchases.add_many(orders))
     keys = [f"o-{n:04d}" for n in range(1200)]
     seen = backend.statements()
@@ -1042,8 +1123,8 @@ def test_lookups_by_many_keys_take_one_query_per_chunk(backend: Backend, store: 
         count(lambda u: u.customers.get_many(keys)),
         count(lambda u: u.customers.by_external_ids(keys)),
         count(lambda u: u.accounts.get_many(keys)),
-        count(lambda u: u.purchases.counts(keys)),
-        count(lambda u: u.ledger.for_accounts(keys)),  # no entries: no allocation query
+        count(lambda u: queries(u).purchase_counts(keys)),
+        count(lambda u: queries(u).ledgers(keys)),  # no entries: no allocation query
         len(read(store, lambda u: u.purchases.get_many(keys))),
     ]
     assert expected == actual
@@ -1122,7 +1203,7 @@ def test_for_update_blocks_another_writer_until_commit(pg: Backend, many: bool) 
     def lock(u: UnitOfWork) -> object:
         if many:
             return u.accounts.get_many(["acc_0002", "acc_0001"], for_update=True)
-        return u.accounts.get("acc_0001", for_update=True)
+        return u.accounts.get_many(["acc_0001"], for_update=True)
 
     with store.transaction(write=True) as u:
         lock(u)
@@ -1136,7 +1217,7 @@ def test_for_update_blocks_another_writer_until_commit(pg: Backend, many: bool) 
     assert len(done) == 1
     assert done[0] >= released
     expected = account(1, version=1)
-    assert expected == read(store, lambda u: u.accounts.get("acc_0001"))
+    assert expected == read(store, get_account(1))
 
 
 @pytest.mark.postgresql
@@ -1150,13 +1231,13 @@ def test_a_lock_timeout_is_a_transient_error(pg: Backend) -> None:
 
     def try_lock() -> None:
         try:
-            write(other, lambda u: u.accounts.get("acc_0001", for_update=True))
+            write(other, lambda u: u.accounts.get_many(["acc_0001"], for_update=True))
         except BaseException as e:
             errors.append(e)
 
     try:
         with store.transaction(write=True) as u:
-            u.accounts.get("acc_0001", for_update=True)
+            u.accounts.get_many(["acc_0001"], for_update=True)
             thread = threading.Thread(target=try_lock)
             thread.start()
             thread.join(timeout=10)

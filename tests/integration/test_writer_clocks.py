@@ -123,18 +123,20 @@ def _spender(url: str, prefix: str, customer_id: str, worker: int) -> tuple[int,
     return earned, spent
 
 
-def test_processes_sharing_a_frozen_instant_never_overspend(tmp_path: Path) -> None:
-    """Six processes on one SQLite file, one frozen clock: spent never exceeds credited."""
-    url = f"sqlite:///{tmp_path / 'crm.db'}"
-    setup = _kit(url, "rk_", rk.FrozenClock(T0))
+def test_processes_sharing_a_frozen_instant_never_overspend(
+    url_and_prefix: tuple[str, str],
+) -> None:
+    """Six processes on one store, one frozen clock: spent never exceeds credited."""
+    url, prefix = url_and_prefix
+    setup = _kit(url, prefix, rk.FrozenClock(T0))
     ana = setup.customers.create(email="ana@example.com")
     setup.close()
     context = multiprocessing.get_context("spawn")
     with context.Pool(6) as pool:
-        results = pool.starmap(_spender, [(url, "rk_", ana.id, w) for w in range(6)])
+        results = pool.starmap(_spender, [(url, prefix, ana.id, w) for w in range(6)])
     earned = sum(e for e, _ in results)
     spent = sum(s for _, s in results)
-    check = _kit(url, "rk_", rk.FrozenClock(T0))
+    check = _kit(url, prefix, rk.FrozenClock(T0))
     try:
         assert 300 == earned
         assert spent <= earned

@@ -52,6 +52,7 @@ class _Tables:
         self.customers_by_account: defaultdict[str, list[str]] = defaultdict(list)
         self.stages: defaultdict[str, list[StageChange]] = defaultdict(list)
         self.interactions: defaultdict[str, list[Interaction]] = defaultdict(list)
+        self.interaction_ids: dict[str, str] = {}
         self.purchases: dict[str, Purchase] = {}
         self.purchases_by_account: defaultdict[str, list[str]] = defaultdict(list)
         self.refunds: dict[str, Refund] = {}
@@ -251,8 +252,12 @@ class _Interactions:
         self._t = uow._t
 
     def add(self, interaction: Interaction) -> None:
+        if interaction.id in self._t.interaction_ids:
+            raise DuplicateKey("interaction_id")
         if interaction.account_id not in self._t.accounts:
             raise DanglingReference("account_id")
+        _set(self._t.interaction_ids, interaction.id, self._u)
+        self._t.interaction_ids[interaction.id] = interaction.account_id
         items = self._t.interactions[interaction.account_id]
         _append(items, self._u)
         items.append(interaction)
@@ -292,9 +297,8 @@ class _Purchases:
         _set(self._t.refunds, refund.refund_id, self._u)
         self._t.refunds[refund.refund_id] = refund
         _set(self._t.purchases, refund.order_id, self._u)
-        self._t.purchases[refund.order_id] = attrs.evolve(
-            purchase, refunds=(*purchase.refunds, refund)
-        )
+        refunds = sorted((*purchase.refunds, refund), key=lambda r: (r.occurred_at, r.refund_id))
+        self._t.purchases[refund.order_id] = attrs.evolve(purchase, refunds=tuple(refunds))
 
     def get_refund(self, refund_id: str) -> Refund | None:
         return self._t.refunds.get(refund_id)

@@ -150,7 +150,6 @@ class StageRepository(Protocol):
         """Append stage changes.
 
         Raises:
-            DuplicateKey: ``"stage_change_id"``.
             DanglingReference: ``"account_id"``.
         """
         ...

@@ -12,7 +12,7 @@ one); the domain's attrs models stay unmapped. Nothing touches a database
 before a ``SqlStorage`` is constructed.
 """
 
+from relationkit.storage.sql.schema.tables import SCHEMA_VERSION, new_metadata
 from relationkit.storage.sql.store import SqlStorage
-from relationkit.storage.sql.tables import SCHEMA_VERSION
 
-__all__ = ["SCHEMA_VERSION", "SqlStorage"]
+__all__ = ["SCHEMA_VERSION", "SqlStorage", "new_metadata"]

@@ -1,4 +1,4 @@
-"""The SQL backend: :class:`SqlStorage`, its transactions and units of work.
+"""The SQL backend: :class:`SqlStorage`, its transactions and its set-up.
 
 ``SqlStorage`` works on SQLite (a file for embedded use, ``:memory:`` for
 tests) and PostgreSQL through SQLAlchemy Core. It takes the host's ``Engine``
@@ -11,93 +11,35 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Engine,
-    MetaData,
-    RootTransaction,
-    create_engine,
-    event,
-    make_url,
-)
+from sqlalchemy import Connection, Engine, MetaData, RootTransaction, create_engine, make_url
 from sqlalchemy.engine import NestedTransaction
 from sqlalchemy.pool import StaticPool
 
 from relationkit.errors import StorageError
-from relationkit.storage.ports import (
-    AccountRepository,
-    Capabilities,
-    CustomerRepository,
-    IdempotencyRepository,
-    InteractionRepository,
-    LedgerRepository,
-    PurchaseRepository,
-    StageRepository,
-)
-from relationkit.storage.sql import sqlite
-from relationkit.storage.sql.bulk import Inserts, build_inserts
-from relationkit.storage.sql.direct import supports_direct, unwatched
-from relationkit.storage.sql.executor import Executor, end_transaction
-from relationkit.storage.sql.ledger import SqlLedger
-from relationkit.storage.sql.purchases import SqlPurchases
-from relationkit.storage.sql.queries import Queries
-from relationkit.storage.sql.repositories import (
-    SqlAccounts,
-    SqlCustomers,
-    SqlIdempotency,
-    SqlInteractions,
-    SqlStages,
-)
-from relationkit.storage.sql.schema import prepare
-from relationkit.storage.sql.tables import Tables, build_tables, new_metadata
+from relationkit.storage.sql.dialects import sqlite
+from relationkit.storage.sql.execution import Executor, end_transaction, guarded
+from relationkit.storage.sql.host_commits import HostCommits
+from relationkit.storage.sql.queries.aggregates import Aggregates
+from relationkit.storage.sql.queries.statements import Statements
+from relationkit.storage.sql.schema.check import prepare
+from relationkit.storage.sql.schema.tables import build_tables, new_metadata
 from relationkit.storage.sql.translate import Translator
+from relationkit.storage.sql.unit_of_work import SqlUnitOfWork
 
 __all__ = ["SqlStorage", "SqlUnitOfWork"]
 
 _Transaction = RootTransaction | NestedTransaction
 
 
-class SqlUnitOfWork:
-    """One transaction's view of the store (:class:`~relationkit.storage.ports.UnitOfWork`)."""
-
-    accounts: AccountRepository
-    customers: CustomerRepository
-    stages: StageRepository
-    interactions: InteractionRepository
-    purchases: PurchaseRepository
-    ledger: LedgerRepository
-    idempotency: IdempotencyRepository
-
-    def __init__(
-        self, executor: Executor, tables: Tables, inserts: Inserts, queries: Queries
-    ) -> None:
-        self._x = executor
-        shared = (executor, tables, inserts, queries)
-        self.accounts = SqlAccounts(*shared)
-        self.customers = SqlCustomers(*shared)
-        self.stages = SqlStages(*shared)
-        self.interactions = SqlInteractions(*shared)
-        self.purchases = SqlPurchases(*shared)
-        self.ledger = SqlLedger(*shared)
-        self.idempotency = SqlIdempotency(*shared)
-
-    def savepoint(self) -> AbstractContextManager[None]:
-        """Return a context in which an exception undoes only what it wrote.
-
-        A SAVEPOINT: rolling back to it also makes a PostgreSQL transaction
-        usable again after a failed statement (a DuplicateKey, say).
-        """
-        return self._x.savepoint()
-
-
 class SqlStorage:
     """A storage backend on a SQL database (SQLite or PostgreSQL), via SQLAlchemy Core.
 
-    Opening creates missing tables (or, with ``create=False``, checks that
-    they exist) and checks the schema version.
+    Opening creates the tables in a database that holds none of them (with
+    ``create=True``), and otherwise checks that they are all there, whole, at
+    this version's schema; it never repairs a damaged store.
 
     Args:
         engine: the host's ``Engine`` (transactions use pooled connections)
@@ -106,17 +48,17 @@ class SqlStorage:
         metadata: the host's ``MetaData`` to add the tables to; by default
             a new one with relationkit's naming convention.
         prefix: prepended to every table name.
-        create: create missing tables and record the schema version.
+        create: create the tables in an empty store and record the version.
         owns_engine: dispose of the engine in :meth:`close`.
         busy_timeout: SQLite only: seconds to wait for another writer.
 
     Raises:
-        SchemaMismatch: the database holds another schema version.
-        StorageError: tables are missing with ``create=False``, or the
+        SchemaMismatch: the database holds another schema version, or the
+            tables are partial or altered.
+        StorageError: the store is empty with ``create=False``, the set-up
+            failed (no right to create tables, a name taken), or the
             database cannot be reached.
     """
-
-    capabilities: Capabilities
 
     def __init__(
         self,
@@ -134,33 +76,26 @@ class SqlStorage:
         self._closed = False
         self.metadata = metadata if metadata is not None else new_metadata()
         self.tables = build_tables(self.metadata, prefix)
+        self._prefix = prefix
         dialect = self._engine.dialect
-        self._inserts = build_inserts(self.tables, dialect)
-        self._queries = Queries(self.tables, dialect)
-        self._direct = supports_direct(dialect)
+        self._statements = Statements(self.tables, prefix)
+        self._aggregates = Aggregates(self.tables)
         self._translate = Translator(
             self.tables.logical_names,
             self.tables.column_names,
             getattr(dialect.loaded_dbapi, "Error", None),
         )
-        is_sqlite = dialect.name == "sqlite"
-        memory = is_sqlite and sqlite.is_memory_url(self._engine.url)
-        self.capabilities = Capabilities(
-            row_locks=not is_sqlite,
-            multi_process=not memory,
-            aggregate_pushdown=True,
-            savepoints=True,
-        )
         # One connection shared by every thread (StaticPool): take turns.
         self._serial = isinstance(self._engine.pool, StaticPool) and self._connection is None
         self._lock = threading.RLock()
-        self._listening = False
-        self._waiting: list[Callable[[], None]] = []
-        if is_sqlite:
-            sqlite.install(self._engine, busy_timeout=busy_timeout)
+        self._host_commits: HostCommits | None = None
         try:
+            if dialect.name == "sqlite":
+                sqlite.install(self._engine, busy_timeout=busy_timeout)
             with self._begin(write=True) as connection:
-                prepare(connection, self.tables, create=create)
+                guarded(self._translate, lambda: prepare(connection, self.tables, create=create))
+            if self._connection is not None:
+                self._host_commits = HostCommits(self._connection)
         except BaseException:
             if owns_engine:
                 self._engine.dispose()
@@ -172,6 +107,8 @@ class SqlStorage:
     ) -> SqlStorage:
         """Create an engine for ``url`` and open a store that owns it.
 
+        The engine hides SQL parameters from its errors and logs
+        (``hide_parameters=True``): they hold customers' data.
         ``sqlite://`` and ``sqlite:///:memory:`` get a single shared
         connection (``StaticPool``), so every transaction sees the same
         in-memory database.
@@ -182,11 +119,11 @@ class SqlStorage:
             engine_options: extra keyword arguments for ``create_engine``.
             **kw: passed on to :class:`SqlStorage` (``prefix``, ``metadata``, ...).
         """
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = {"hide_parameters": True}
         try:
             parsed = make_url(url)
         except Exception as e:
-            raise StorageError("the database URL cannot be parsed") from e
+            raise StorageError("the database URL cannot be parsed") from None if _quotes(e) else e
         if parsed.get_backend_name() == "sqlite" and sqlite.is_memory_url(parsed):
             options.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
         options.update(engine_options or {})
@@ -202,20 +139,16 @@ class SqlStorage:
         t = self._translate
         with self._lock if self._serial else contextlib.nullcontext():
             host = self._connection
+            connection = host if host is not None else guarded(t, self._engine.connect)
             try:
-                connection = host if host is not None else self._engine.connect()
-            except t.catches as e:
-                raise t(e) from e
-            try:
-                tx: _Transaction
-                try:
+
+                def begin() -> _Transaction:
                     if connection.in_transaction():
-                        tx = connection.begin_nested()
-                    else:
-                        connection.execution_options(**{sqlite.WRITE_OPTION: write})
-                        tx = connection.begin()
-                except t.catches as e:
-                    raise t(e) from e
+                        return connection.begin_nested()
+                    connection.execution_options(**{sqlite.WRITE_OPTION: write})
+                    return connection.begin()
+
+                tx = guarded(t, begin)
                 try:
                     yield connection
                 except BaseException:
@@ -233,59 +166,69 @@ class SqlStorage:
 
         On SQLite a write transaction starts with ``BEGIN IMMEDIATE``: it
         waits (up to the busy timeout) for other writers, then holds the
-        database until commit.
+        database until commit. On a host connection, callbacks whose host
+        COMMIT has succeeded run first (see :meth:`deliver_committed`).
 
         Raises:
             StorageError: the store is closed, or the database failed.
-            TransientStorageError: busy, deadlock or serialisation failure.
+            TransientStorageError: busy, deadlock, serialisation failure or a
+                lost connection.
         """
         if self._closed:
             raise StorageError("the SQL store is closed")
+        if self._host_commits is not None:
+            self._host_commits.deliver()
         with self._begin(write=write) as connection:
-            executor = Executor(
-                connection,
-                self._translate,
-                writable=write,
-                direct=self._direct and unwatched(connection),
-            )
-            yield SqlUnitOfWork(executor, self.tables, self._inserts, self._queries)
+            executor = Executor(connection, self._translate, writable=write)
+            yield SqlUnitOfWork(executor, self.tables, self._statements, self._aggregates)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` now, or when the host commits the transaction we joined.
+        """Run ``callback`` once the work of the transaction that just ended is durable.
 
-        When the store works inside a host's transaction (a host
-        ``Connection`` passed in and already begun), the host's commit is
-        what makes the work durable: the callback waits for it, and is
-        dropped if the host rolls back.
+        On the store's own transactions (an engine, or a host connection
+        outside a host transaction) that is now. Inside a transaction the
+        host owns, the callback waits for the host's COMMIT to succeed and
+        is dropped if the host rolls back, rolls back the savepoint that
+        held the work, or its COMMIT fails; it then runs at the store's next
+        transaction or when the host calls :meth:`deliver_committed`.
         """
-        host = self._connection
-        if host is None or not host.in_transaction():
+        commits = self._host_commits
+        if commits is None:
             callback()
             return
-        if not self._listening:
-            # Listeners stay for the store's life: removing one while the
-            # connection dispatches its commit is not allowed.
-            event.listen(host, "commit", self._host_committed)
-            event.listen(host, "rollback", self._host_rolled_back)
-            self._listening = True
-        self._waiting.append(callback)
-
-    def _host_committed(self, _connection: Connection) -> None:
-        waiting, self._waiting = self._waiting, []
-        for callback in waiting:
+        commits.deliver()
+        host = self._connection
+        if host is not None and host.in_transaction():
+            commits.add(callback)
+        else:
             callback()
 
-    def _host_rolled_back(self, _connection: Connection) -> None:
-        self._waiting = []
+    def deliver_committed(self) -> None:
+        """Run the callbacks whose host COMMIT has succeeded, now.
+
+        For a store on a host ``Connection``: call it after your own
+        ``commit()`` to have the kit's hooks run at once rather than at the
+        kit's next call. Nothing happens for work still in an open host
+        transaction, or on a store that owns its transactions.
+
+        Raises:
+            Exception: what a callback raised (several: an ``ExceptionGroup``),
+                once every callback ran.
+        """
+        if self._host_commits is not None:
+            self._host_commits.deliver(raise_errors=True)
 
     def close(self) -> None:
         """Release the engine's connections if this store owns it. Idempotent.
 
         Later transactions raise :class:`~relationkit.errors.StorageError`.
+        Callbacks still waiting for a host COMMIT are dropped.
         """
         if self._closed:
             return
         self._closed = True
+        if self._host_commits is not None:
+            self._host_commits.close()
         if self._owns_engine:
             self._engine.dispose()
 
@@ -296,7 +239,9 @@ class SqlStorage:
         self.close()
 
     def __repr__(self) -> str:
-        return (
-            f"SqlStorage(dialect={self._engine.dialect.name!r}, "
-            f"prefix={self.tables.meta.name.removesuffix('meta')!r})"
-        )
+        return f"SqlStorage(dialect={self._engine.dialect.name!r}, prefix={self._prefix!r})"
+
+
+def _quotes(error: Exception) -> bool:
+    # A URL parse error quotes the URL, password included.
+    return "://" in str(error)

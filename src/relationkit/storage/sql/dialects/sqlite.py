@@ -3,12 +3,11 @@
 Python's ``sqlite3`` module (before 3.12's ``autocommit``) starts transactions
 lazily, only before DML, which breaks repeatable reads and SAVEPOINT. So the
 driver's transaction control is turned off (``isolation_level = None``) and a
-"begin" event emits the BEGIN: ``BEGIN IMMEDIATE`` for a write transaction,
-which takes the write lock up front (two writers queue on the busy timeout
-instead of deadlocking on a lock upgrade), plain ``BEGIN`` for a read one.
-The write flag travels in the ``relationkit_write`` execution option. The
-BEGIN goes straight to the driver's cursor unless something watches the
-connection's statements (see :mod:`~relationkit.storage.sql.direct`).
+"begin" event emits the BEGIN through the connection: ``BEGIN IMMEDIATE`` for
+a write transaction, which takes the write lock up front (two writers queue on
+the busy timeout instead of deadlocking on a lock upgrade), plain ``BEGIN``
+for a read one. The write flag travels in the ``relationkit_write``
+execution option.
 
 The pragmas (WAL, busy timeout, foreign keys, ``synchronous=NORMAL``) are set on
 each new DBAPI connection; connections pooled before relationkit saw the
@@ -21,8 +20,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import URL
-
-from relationkit.storage.sql.direct import run, unwatched
 
 __all__ = ["WRITE_OPTION", "install", "is_memory_url"]
 
@@ -53,7 +50,7 @@ class _Listeners:
             # First, so that switching to WAL waits for other connections.
             cursor.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
             cursor.execute("PRAGMA foreign_keys = ON")
-            if self.wal:
+            if self.wal and not _read_only(cursor):
                 cursor.execute("PRAGMA journal_mode = WAL")
                 # With WAL, NORMAL is safe against application crashes and
                 # saves an fsync per commit; a power loss may lose the last ones.
@@ -79,11 +76,17 @@ class _Listeners:
             # SQLAlchemy resets the isolation level when a connection that used
             # another level goes back to the pool; take control again.
             dbapi_connection.isolation_level = None
-        sql = "BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN"
-        if unwatched(conn):
-            run(conn, sql)  # on the cursor: nothing would see it go by
-        else:
-            conn.exec_driver_sql(sql)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
+
+
+def _read_only(cursor: Any) -> bool:
+    # A read-only file (mode=ro, or no write permission) refuses the WAL
+    # switch; opening it still works, and a write then fails as a StorageError.
+    try:
+        cursor.execute("PRAGMA query_only")
+        return bool(cursor.fetchone()[0])
+    except Exception:
+        return False
 
 
 def install(engine: Engine, *, busy_timeout: float) -> None:

@@ -1,0 +1,172 @@
+"""Running statements inside a transaction, with every failure translated.
+
+:class:`Executor` is the only way the repositories reach the database. It
+runs SQLAlchemy statements through ``Connection.execute`` (so the compiled
+cache, ``schema_translate_map``, execution options, statement events and
+logging all apply), fetches results completely inside its guard (SQLite
+reports busy and locked while rows are stepped through), refuses writes in
+a read transaction (as the memory backend does), and raises what the
+store's :class:`~relationkit.storage.sql.translate.Translator` makes of any
+error. A list of parameter sets is one executemany: SQLAlchemy's
+``insertmanyvalues`` batches it where the dialect benefits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Executable
+from sqlalchemy.engine import CursorResult, NestedTransaction, RootTransaction
+
+from relationkit.errors import StorageError
+from relationkit.storage.sql.queries.inserts import BulkInsert
+from relationkit.storage.sql.translate import Translator
+
+__all__ = ["Executor", "end_transaction", "guarded"]
+
+T = TypeVar("T")
+Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+
+
+def guarded(translate: Translator, work: Callable[[], T], *, dangling: str | None = None) -> T:
+    """Return ``work()``; raise a relationkit error for any database failure.
+
+    The translated error is raised after the ``except`` block, so the raw
+    error (which may quote values) is neither its cause nor its context.
+    """
+    try:
+        return work()
+    except translate.catches as e:
+        failure = translate(e, dangling=dangling)
+    raise failure
+
+
+class Executor:
+    """Run statements on one connection, translating every failure.
+
+    Args:
+        connection: the transaction's connection.
+        translate: the store's :class:`Translator`.
+        writable: False in a read transaction; writes then raise StorageError.
+    """
+
+    __slots__ = ("connection", "translate", "writable")
+
+    def __init__(self, connection: Connection, translate: Translator, *, writable: bool) -> None:
+        self.connection = connection
+        self.translate = translate
+        self.writable = writable
+
+    def rows(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Sequence[Any]:
+        """Run a query and return all its rows."""
+        execute = self.connection.execute
+        return guarded(self.translate, lambda: execute(statement, params).all())
+
+    def scalar(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
+        """Run a query and return the first column of its first row (or None)."""
+        found = self.rows(statement, params)
+        return found[0][0] if found else None
+
+    def write(
+        self, statement: Executable, params: Params = None, *, dangling: str | None = None
+    ) -> int:
+        """Run DML (one parameter set, or a non-empty list as one executemany).
+
+        Args:
+            statement: the INSERT, UPDATE or DELETE.
+            params: one mapping, or a list of them.
+            dangling: the reference a foreign key violation means (SQLite).
+
+        Returns:
+            The number of rows matched (summed over an executemany), or -1
+            when the driver cannot tell.
+
+        Raises:
+            StorageError: in a read-only transaction, or if the database fails.
+        """
+        if not self.writable:
+            raise StorageError("write attempted in a read-only transaction")
+        execute = self.connection.execute
+
+        def run() -> int:
+            result = execute(statement, params)
+            count = result.rowcount if isinstance(result, CursorResult) else -1
+            result.close()
+            return count
+
+        return guarded(self.translate, run, dangling=dangling)
+
+    def insert(
+        self, bulk: BulkInsert, rows: list[dict[str, Any]], *, dangling: str | None = None
+    ) -> None:
+        """Insert ``rows``: one executemany (nothing for an empty list).
+
+        Raises:
+            StorageError: in a read-only transaction, or if the database fails.
+        """
+        if not self.writable:
+            raise StorageError("write attempted in a read-only transaction")
+        if not rows:
+            return
+        connection = self.connection
+        try:
+            guarded(self.translate, lambda: bulk.run(connection, rows), dangling=dangling)
+        except (TypeError, ValueError) as e:
+            # A value no column type accepts (a naive datetime), refused by
+            # its bind processor before anything reached the database.
+            failure = StorageError(f"a value cannot be stored in {bulk.table.name}")
+            failure.__cause__ = type(e)(type(e).__name__)
+        else:
+            return
+        raise failure
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Open a SAVEPOINT; an exception rolls back to it and propagates.
+
+        After a failed statement PostgreSQL refuses everything until a
+        rollback; rolling back to the savepoint makes the transaction usable
+        again.
+        """
+        nested = guarded(self.translate, self.connection.begin_nested)
+        try:
+            yield
+        except BaseException:
+            end_transaction(nested, self.translate, commit=False)
+            raise
+        end_transaction(nested, self.translate, commit=True)
+
+
+def end_transaction(
+    tx: RootTransaction | NestedTransaction, translate: Translator, *, commit: bool
+) -> None:
+    """Commit or roll back ``tx``, translating what the driver raises."""
+    if commit:
+        failure: BaseException | None = None
+        try:
+            tx.commit()
+        except translate.catches as e:
+            failure = translate(e)
+        except BaseException:
+            _quiet_rollback(tx, translate)
+            raise
+        if failure is not None:
+            # A failed COMMIT leaves the transaction attached to the
+            # connection: roll it back, or the pool hands it out still open
+            # (SQLite keeps its write lock; PostgreSQL would commit the
+            # failed work with the next transaction on that connection).
+            _quiet_rollback(tx, translate)
+            raise failure
+        return
+    if tx.is_active:
+        # A failed rollback (a dropped connection) must not hide the error
+        # that caused it; the connection is discarded when it is closed.
+        _quiet_rollback(tx, translate)
+
+
+def _quiet_rollback(tx: RootTransaction | NestedTransaction, translate: Translator) -> None:
+    with contextlib.suppress(*translate.catches):
+        tx.rollback()

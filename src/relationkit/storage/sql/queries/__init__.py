@@ -1,0 +1,1 @@
+"""The store's SQL statements: the repositories' lookups and the pushed-down queries."""

@@ -1,0 +1,90 @@
+"""Bulk INSERTs as one driver-level executemany per table, on SQLAlchemy's public path.
+
+``Connection.execute(insert, rows)`` builds and processes every parameter
+set in Python (``construct_params``), which costs as much as SQLite's own
+work on a large backfill (ingest benchmark: 8 s instead of 4 s for the
+CDNOW orders). :class:`BulkInsert` compiles the INSERT once per dialect and
+``schema_translate_map`` (rendered into the SQL, so a host's map applies),
+runs the columns' own bind processors (UTC datetimes, JSON), and hands the
+rows to ``Connection.exec_driver_sql``: SQLAlchemy's public API, so
+execution options, statement events, logging and error wrapping all apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Connection, Table
+
+__all__ = ["BulkInsert"]
+
+_NOTHING = object()
+
+
+class BulkInsert:
+    """The INSERT of every stored column of ``table`` (autoincrement ones left out).
+
+    Args:
+        table: the table.
+    """
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.keys = [
+            c.key for c in table.columns if not (c.primary_key and c.autoincrement is True)
+        ]
+        self._compiled: dict[Any, tuple[str, Callable[[dict[str, Any]], Any] | None]] = {}
+        self._processors: list[tuple[str, Any]] | None = None
+
+    def _prepare(
+        self, connection: Connection, translate_map: Mapping[str | None, str | None] | None
+    ) -> tuple[str, Callable[[dict[str, Any]], Any] | None]:
+        key = tuple(sorted(translate_map.items(), key=repr)) if translate_map else None
+        found = self._compiled.get(key)
+        if found is not None:
+            return found
+        dialect = connection.dialect
+        compiled = self.table.insert().compile(
+            dialect=dialect,
+            column_keys=self.keys,
+            schema_translate_map=translate_map,
+            render_schema_translate=bool(translate_map),
+        )
+        order: Callable[[dict[str, Any]], Any] | None = None
+        positions = compiled.positiontup if compiled.positional else None
+        if positions is not None:
+            getter = itemgetter(*positions)
+            # itemgetter of one key returns the bare value, not a 1-tuple.
+            order = (lambda row: (getter(row),)) if len(positions) == 1 else getter
+        if self._processors is None:
+            processors = []
+            for name in self.keys:
+                processor = self.table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                if processor is not None:
+                    processors.append((name, processor))
+            self._processors = processors
+        self._compiled[key] = found = (compiled.string, order)
+        return found
+
+    def run(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
+        """Insert ``rows`` (dicts keyed by column; converted in place): one executemany.
+
+        Raises:
+            sqlalchemy.exc.StatementError: a value no column type accepts.
+            sqlalchemy.exc.DBAPIError: the database refused the rows.
+        """
+        translate_map = connection.get_execution_options().get("schema_translate_map")
+        sql, order = self._prepare(connection, translate_map)
+        for name, processor in self._processors or ():
+            # Rows of one batch often share a value (the transaction's time in
+            # every recorded_at): convert each distinct object once in a row.
+            last_in: Any = _NOTHING
+            last_out: Any = None
+            for row in rows:
+                value = row[name]
+                if value is not last_in:
+                    last_in, last_out = value, processor(value)
+                row[name] = last_out
+        connection.exec_driver_sql(sql, rows if order is None else [order(r) for r in rows])

@@ -1,0 +1,111 @@
+"""Purchases, their lines and refunds, in SQL.
+
+Writes are bulk: :meth:`SqlPurchases.add_many` is one executemany for the
+purchases and one for all their lines, whatever the number of orders. Reads
+load purchases, then their lines and refunds with one query each (per chunk of
+order ids), and assemble them in Python.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Select
+
+from relationkit.domain.purchases import LineItem, Purchase, Refund
+from relationkit.storage.ports.core import chunked
+from relationkit.storage.sql.mapping import LINE, PURCHASE, REFUND
+from relationkit.storage.sql.repositories import CHUNK, Repository
+
+__all__ = ["SqlPurchases"]
+
+
+class SqlPurchases(Repository):
+    """Purchases (:class:`~relationkit.storage.ports.PurchaseRepository`)."""
+
+    __slots__ = ()
+
+    def add_many(self, purchases: Sequence[Purchase]) -> None:
+        """Insert purchases and their lines: one executemany per table.
+
+        Refunds on the given purchases are not stored (as on the memory
+        backend): refunds come through :meth:`add_refund`.
+
+        Raises:
+            DuplicateKey: ``"order_id"`` for an order id already stored.
+            DanglingReference: ``"account_id"`` for an account not stored.
+        """
+        inserts = self._s.inserts
+        self._x.insert(inserts["purchases"], PURCHASE.rows(purchases), dangling="account_id")
+        self._x.insert(inserts["purchase_lines"], LINE.rows(purchases), dangling="order_id")
+
+    def get_many(self, order_ids: Sequence[str]) -> dict[str, Purchase]:
+        """Return the purchases with these order ids, with lines and refunds.
+
+        Three queries per chunk of :data:`CHUNK` order ids (one when none
+        is stored).
+        """
+        s = self._s
+        if len(order_ids) == 1:
+            key = {"order_id": order_ids[0]}
+            heads = self._x.rows(s.purchase, key)
+            if not heads:
+                return {}
+            return self._assemble(heads, s.lines_of_order, s.refunds_of_order, key)
+        found: dict[str, Purchase] = {}
+        for chunk in chunked(list(dict.fromkeys(order_ids)), CHUNK):
+            heads = self._x.rows(s.purchases, {"order_ids": list(chunk)})
+            if heads:
+                keys = {"order_ids": [h.order_id for h in heads]}
+                found.update(self._assemble(heads, s.lines_of_orders, s.refunds_of_orders, keys))
+        return {o: found[o] for o in order_ids if o in found}
+
+    def add_refund(self, refund: Refund) -> None:
+        """Insert a refund.
+
+        Raises:
+            DuplicateKey: ``"refund_id"`` for a refund id already stored.
+            DanglingReference: ``"order_id"`` if no purchase has the refund's order id.
+        """
+        self._x.insert(self._s.inserts["refunds"], REFUND.rows([refund]), dangling="order_id")
+
+    def get_refund(self, refund_id: str) -> Refund | None:
+        """Return a refund by its id."""
+        found = self._x.rows(self._s.refund, {"refund_id": refund_id})
+        return REFUND.load(found[0]) if found else None
+
+    def for_account(self, account_id: str) -> list[Purchase]:
+        """Return an account's purchases, in ``occurred_at`` then id order.
+
+        Three queries whatever the number of purchases: lines and refunds are
+        selected through a subquery on the account.
+        """
+        s = self._s
+        key = {"account_id": account_id}
+        heads = self._x.rows(s.purchases_of_account, key)
+        if not heads:
+            return []
+        return list(self._assemble(heads, s.lines_of_account, s.refunds_of_account, key).values())
+
+    def _assemble(
+        self,
+        heads: Sequence[Any],
+        lines_query: Select[Any],
+        refunds_query: Select[Any],
+        params: Mapping[str, Any],
+    ) -> dict[str, Purchase]:
+        """Attach lines and refunds to purchase rows; keep the rows' order."""
+        lines: defaultdict[str, list[LineItem]] = defaultdict(list)
+        load_line, load_refund = LINE.load, REFUND.load
+        for row in self._x.rows(lines_query, params):
+            lines[row.order_id].append(load_line(row))
+        refunds: defaultdict[str, list[Refund]] = defaultdict(list)
+        for row in self._x.rows(refunds_query, params):
+            refunds[row.order_id].append(load_refund(row))
+        load = PURCHASE.load
+        return {
+            h.order_id: load(h, lines.get(h.order_id, ()), refunds.get(h.order_id, ()))
+            for h in heads
+        }

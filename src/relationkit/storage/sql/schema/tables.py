@@ -1,0 +1,274 @@
+"""The SQL backend's tables, built on demand for a given ``MetaData`` and prefix.
+
+Nothing is created at import: :func:`build_tables` adds the tables to the
+host's ``MetaData`` (or to a fresh one made by :func:`new_metadata`) under
+``<prefix><name>``. Columns come from the shapes of
+:mod:`~relationkit.storage.sql.mapping`; this module adds only keys,
+references and indexes. Every constraint and index has an explicit name
+wrapped in :func:`~sqlalchemy.schema.conv`, so a host naming convention cannot
+rename them: the error translation and the schema check recognise them by
+these names.
+
+Ordering columns: ids are ULID-based and sort by creation, so most lists
+order by id; stage changes and refunds carry no id of their own and keep
+insertion order in an autoincrement ``seq`` column; ledger entries carry the
+``seq`` the service gives them (1, 2, 3, ... per account).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+from sqlalchemy import (
+    ForeignKeyConstraint,
+    Index,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.schema import SchemaItem, conv
+
+from relationkit.storage.sql import mapping as m
+
+__all__ = ["NAMING_CONVENTION", "SCHEMA_VERSION", "Tables", "build_tables", "new_metadata"]
+
+SCHEMA_VERSION = "2"
+"""The layout version stored in the meta table; another one refuses to open.
+
+2: ``ledger_entries.seq`` with the unique ``(account_id, seq)``; references
+from stage changes, interactions, purchases and ledger entries to accounts.
+"""
+
+NAMING_CONVENTION: Mapping[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""The convention of the ``MetaData`` relationkit makes itself."""
+
+
+def new_metadata(schema: str | None = None) -> MetaData:
+    """Return an empty ``MetaData`` with relationkit's naming convention."""
+    return MetaData(schema=schema, naming_convention=dict(NAMING_CONVENTION))
+
+
+@attrs.frozen(kw_only=True)
+class Tables:
+    """The backend's tables, and what each named constraint means.
+
+    Attributes:
+        logical_names: constraint name -> the name :class:`DuplicateKey`
+            reports (``"order_id"``, ``"email"``, ...) or, for a reference,
+            the field :class:`DanglingReference` names; used on PostgreSQL.
+        column_names: the sorted ``table.column`` list that SQLite puts in
+            its error message -> the same logical name.
+    """
+
+    meta: Table
+    accounts: Table
+    customers: Table
+    stage_changes: Table
+    interactions: Table
+    purchases: Table
+    purchase_lines: Table
+    refunds: Table
+    ledger_entries: Table
+    ledger_allocations: Table
+    idempotency: Table
+    logical_names: Mapping[str, str]
+    column_names: Mapping[tuple[str, ...], str]
+
+    @property
+    def all(self) -> tuple[Table, ...]:
+        """Every table, parents before children."""
+        return (
+            self.meta,
+            self.accounts,
+            self.customers,
+            self.stage_changes,
+            self.interactions,
+            self.purchases,
+            self.purchase_lines,
+            self.refunds,
+            self.ledger_entries,
+            self.ledger_allocations,
+            self.idempotency,
+        )
+
+
+class _Namer:
+    """Name constraints and remember which rule each one stands for."""
+
+    def __init__(self, metadata: MetaData, prefix: str) -> None:
+        self.prefix = prefix
+        # A referenced table's name, schema-qualified like the tables themselves.
+        self.ref = f"{metadata.schema}." if metadata.schema else ""
+        self.logical: dict[str, str] = {}
+        self.columns: dict[tuple[str, ...], str] = {}
+
+    def name(self, shape: m.Shape) -> str:
+        return f"{self.prefix}{shape.table}"
+
+    def key(self, table: str, columns: tuple[str, ...], logical: str) -> PrimaryKeyConstraint:
+        name = f"pk_{table}"
+        self._remember(name, table, columns, logical)
+        return PrimaryKeyConstraint(*columns, name=conv(name))
+
+    def unique(self, table: str, columns: tuple[str, ...], logical: str) -> UniqueConstraint:
+        name = f"uq_{table}_{'_'.join(columns)}"
+        self._remember(name, table, columns, logical)
+        return UniqueConstraint(*columns, name=conv(name))
+
+    def _remember(self, name: str, table: str, columns: tuple[str, ...], logical: str) -> None:
+        self.logical[name] = logical
+        self.columns[tuple(sorted(f"{table}.{c}" for c in columns))] = logical
+
+    def index(self, table: str, suffix: str, *columns: str, **kw: object) -> Index:
+        return Index(conv(f"ix_{table}_{suffix}"), *columns, **kw)  # type: ignore[arg-type]
+
+    def refers(
+        self, table: str, column: str, parent: str, parent_column: str
+    ) -> ForeignKeyConstraint:
+        name = f"fk_{table}_{column}"
+        self.logical[name] = column
+        return ForeignKeyConstraint(
+            [column], [f"{self.ref}{parent}.{parent_column}"], name=conv(name)
+        )
+
+
+def _table(metadata: MetaData, name: str, shape: m.Shape, *items: SchemaItem) -> Table:
+    # keep_existing: a second store on the same MetaData and prefix reuses the
+    # tables instead of failing; the definitions are the same by construction.
+    return Table(name, metadata, *shape.columns(), *items, keep_existing=True)
+
+
+def build_tables(metadata: MetaData, prefix: str = "rk_") -> Tables:
+    """Add relationkit's tables to ``metadata`` and return them.
+
+    Args:
+        metadata: the host's ``MetaData`` or one from :func:`new_metadata`.
+        prefix: prepended to every table name (and so to constraint names).
+
+    Returns:
+        The tables, with the meaning of every named constraint.
+    """
+    n = _Namer(metadata, prefix)
+    meta, accounts, customers = n.name(m.META), n.name(m.ACCOUNT), n.name(m.CUSTOMER)
+    stages, interactions = n.name(m.STAGE_CHANGE), n.name(m.INTERACTION)
+    purchases, lines, refunds = n.name(m.PURCHASE), n.name(m.LINE), n.name(m.REFUND)
+    entries, allocations = n.name(m.ENTRY), n.name(m.ALLOCATION)
+    idempotency = n.name(m.IDEMPOTENCY)
+    account_id = (accounts, "id")
+
+    return Tables(
+        meta=_table(metadata, meta, m.META, n.key(meta, ("key",), "meta_key")),
+        accounts=_table(
+            metadata,
+            accounts,
+            m.ACCOUNT,
+            n.key(accounts, ("id",), "account_id"),
+            n.index(accounts, "stage", "stage"),
+        ),
+        customers=_table(
+            metadata,
+            customers,
+            m.CUSTOMER,
+            n.key(customers, ("id",), "customer_id"),
+            n.unique(customers, ("email_key",), "email"),
+            n.unique(customers, ("external_id",), "external_id"),
+            n.refers(customers, "account_id", *account_id),
+            n.index(customers, "account_id", "account_id", "id"),
+        ),
+        stage_changes=_table(
+            metadata,
+            stages,
+            m.STAGE_CHANGE,
+            n.key(stages, ("seq",), "stage_change"),
+            n.refers(stages, "account_id", *account_id),
+            n.index(stages, "account_id", "account_id", "seq"),
+        ),
+        interactions=_table(
+            metadata,
+            interactions,
+            m.INTERACTION,
+            n.key(interactions, ("id",), "interaction_id"),
+            n.refers(interactions, "account_id", *account_id),
+            n.index(interactions, "account_id", "account_id", "occurred_at", "id"),
+        ),
+        # The order id is the key, so that storing a purchase twice reports
+        # "order_id" on every dialect. Purchase ids are generated and only
+        # indexed: like the memory backend, nothing else relies on them.
+        purchases=_table(
+            metadata,
+            purchases,
+            m.PURCHASE,
+            n.key(purchases, ("order_id",), "order_id"),
+            n.refers(purchases, "account_id", *account_id),
+            n.index(purchases, "id", "id"),
+            n.index(purchases, "account_id", "account_id", "occurred_at", "id"),
+        ),
+        purchase_lines=_table(
+            metadata,
+            lines,
+            m.LINE,
+            n.key(lines, ("order_id", "position"), "purchase_line"),
+            n.refers(lines, "order_id", purchases, "order_id"),
+        ),
+        refunds=_table(
+            metadata,
+            refunds,
+            m.REFUND,
+            n.key(refunds, ("seq",), "refund_seq"),
+            n.unique(refunds, ("refund_id",), "refund_id"),
+            n.refers(refunds, "order_id", purchases, "order_id"),
+            n.index(refunds, "order_id", "order_id", "seq"),
+        ),
+        ledger_entries=_table(
+            metadata,
+            entries,
+            m.ENTRY,
+            n.key(entries, ("id",), "entry_id"),
+            # Two writers numbering the same account's entries collide here.
+            n.unique(entries, ("account_id", "seq"), "ledger_seq"),
+            n.refers(entries, "account_id", *account_id),
+            # The "is this lot settled?" probes of due_accounts.
+            n.index(entries, "lot_id", "lot_id"),
+            # Candidates of due_accounts. Only credits expire and only pending
+            # entries unlock, so partial indexes leave the other rows out.
+            n.index(
+                entries,
+                "expires_at",
+                "expires_at",
+                postgresql_where=text("expires_at IS NOT NULL"),
+                sqlite_where=text("expires_at IS NOT NULL"),
+            ),
+            n.index(
+                entries,
+                "available_at",
+                "available_at",
+                postgresql_where=text("available_at IS NOT NULL"),
+                sqlite_where=text("available_at IS NOT NULL"),
+            ),
+        ),
+        ledger_allocations=_table(
+            metadata,
+            allocations,
+            m.ALLOCATION,
+            n.key(allocations, ("entry_id", "position"), "allocation"),
+            n.refers(allocations, "entry_id", entries, "id"),
+            n.index(allocations, "lot_id", "lot_id"),
+        ),
+        idempotency=_table(
+            metadata,
+            idempotency,
+            m.IDEMPOTENCY,
+            n.key(idempotency, ("scope", "key"), "idempotency_key"),
+        ),
+        logical_names=n.logical,
+        column_names=n.columns,
+    )

@@ -1,0 +1,87 @@
+"""One SQL transaction's view of the store: the core repositories and every query protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+
+import pendulum
+
+from relationkit.domain.ledger import LedgerEntry
+from relationkit.storage.ports.queries import SpendRow
+from relationkit.storage.sql.execution import Executor
+from relationkit.storage.sql.queries.aggregates import Aggregates
+from relationkit.storage.sql.queries.statements import Statements
+from relationkit.storage.sql.repositories.ledger import SqlLedger
+from relationkit.storage.sql.repositories.people import SqlAccounts, SqlCustomers
+from relationkit.storage.sql.repositories.purchases import SqlPurchases
+from relationkit.storage.sql.repositories.records import SqlIdempotency, SqlInteractions, SqlStages
+from relationkit.storage.sql.schema.tables import Tables
+
+__all__ = ["SqlUnitOfWork"]
+
+
+class SqlUnitOfWork:
+    """A :class:`~relationkit.storage.ports.UnitOfWork` in SQL.
+
+    Besides the core repositories it implements every protocol of
+    :mod:`relationkit.storage.ports.queries` in SQL: ``Savepoints``,
+    ``StageCounts``, ``RecordCounts``, ``PurchaseCounts``, ``SpendRanking``
+    and ``LedgerScans``.
+    """
+
+    def __init__(
+        self, executor: Executor, tables: Tables, statements: Statements, aggregates: Aggregates
+    ) -> None:
+        self._x = executor
+        self._s = statements
+        self._a = aggregates
+        self.accounts = SqlAccounts(executor, tables, statements)
+        self.customers = SqlCustomers(executor, tables, statements)
+        self.stages = SqlStages(executor, tables, statements)
+        self.interactions = SqlInteractions(executor, tables, statements)
+        self.purchases = SqlPurchases(executor, tables, statements)
+        self.ledger = SqlLedger(executor, tables, statements)
+        self.idempotency = SqlIdempotency(executor, tables, statements)
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """Return a context in which an exception undoes only what it wrote.
+
+        A SAVEPOINT: rolling back to it also makes a PostgreSQL transaction
+        usable again after a failed statement (a DuplicateKey, say).
+        """
+        return self._x.savepoint()
+
+    def count_by_stage(self) -> dict[str, int]:
+        """Return the number of accounts per stage (one GROUP BY)."""
+        return self._a.count_by_stage(self._x)
+
+    def count_customers(self) -> int:
+        """Return the number of customers."""
+        return int(self._x.scalar(self._s.count_rows["customers"]))
+
+    def count_purchases(self) -> int:
+        """Return the number of purchases."""
+        return int(self._x.scalar(self._s.count_rows["purchases"]))
+
+    def purchase_counts(self, account_ids: Sequence[str]) -> dict[str, int]:
+        """Return how many purchases each of these accounts has (0 included)."""
+        return self._a.purchase_counts(self._x, account_ids)
+
+    def top_spend(self, *, currency: str, limit: int) -> list[SpendRow]:
+        """Return the accounts of highest net spend in ``currency`` (one query)."""
+        return self._a.top_spend(self._x, currency=currency, limit=limit)
+
+    def ledger_account_ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
+        """Return ids of accounts that have ledger entries, in id order, after ``after``."""
+        return self._a.ledger_account_ids(self._x, after=after, limit=limit)
+
+    def ledgers(self, account_ids: Sequence[str]) -> dict[str, list[LedgerEntry]]:
+        """Return the entries of several accounts (each in ``seq`` order; [] if none)."""
+        return self.ledger.for_accounts(account_ids)
+
+    def due_accounts(
+        self, as_of: pendulum.DateTime, *, after: str | None = None, limit: int = 1000
+    ) -> list[str]:
+        """Return accounts with pending points to activate or lots to expire (exact, one query)."""
+        return self._a.due_accounts(self._x, as_of, after=after, limit=limit)
