@@ -2,6 +2,17 @@
 
 Each check raises :class:`~relationkit.errors.ValidationError` naming the field,
 and never echoes the rejected value when it may be personal data.
+
+The checks are also where the supported ranges live, so every backend stores
+the same values or refuses them with the same error before a driver sees them:
+
+- text: no NUL character and no lone surrogate (``"\\ud800"``), which
+  PostgreSQL cannot store and UTF-8 cannot encode;
+- instants: from :data:`MIN_INSTANT` to :data:`MAX_INSTANT` in UTC, so that
+  the local date of any accepted instant exists in every time zone;
+- counts (points, quantities, limits): at most :data:`MAX_COUNT`;
+- money: at most :data:`~relationkit.money.MAX_MINOR` minor units either way;
+- JSON attributes: integers within the signed 64-bit range, finite floats.
 """
 
 from __future__ import annotations
@@ -14,14 +25,22 @@ from typing import Any
 import pendulum
 
 from relationkit.errors import ValidationError
+from relationkit.money import MAX_MINOR, Money
 
 __all__ = [
+    "INT64_MAX",
+    "INT64_MIN",
+    "MAX_COUNT",
     "MAX_ID",
+    "MAX_INSTANT",
     "MAX_TEXT",
+    "MIN_INSTANT",
     "attributes",
     "aware_utc",
+    "count",
     "email",
     "identifier",
+    "money",
     "optional_text",
     "positive_int",
     "text",
@@ -30,21 +49,65 @@ __all__ = [
 MAX_ID = 128
 MAX_NAME = 200
 MAX_TEXT = 10_000
+
+MAX_COUNT = 10**12
+"""The largest count accepted anywhere: points in one operation, quantities, limits.
+
+A ledger can then hold millions of maximal entries before a balance leaves
+the signed 64-bit range that the SQL backends store.
+"""
+
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+
+# One day inside datetime's own range at each end: no UTC offset reaches a day,
+# so the local date of an accepted instant exists in every time zone.
+MIN_INSTANT = pendulum.datetime(1, 1, 2, tz="UTC")
+"""The earliest instant relationkit accepts (0001-01-02 00:00 UTC)."""
+MAX_INSTANT = pendulum.datetime(9998, 12, 31, 23, 59, 59, 999_999, tz="UTC")
+"""The latest instant relationkit accepts (the last microsecond of 9998 UTC)."""
+
+_RANGE = "must fall between 0001-01-02 and 9998-12-31 (UTC)"
 # Deliberately permissive: one "@", a dot in the domain, no spaces. Deliverability
 # is the host's business; this only stops obvious garbage and typos.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_JSON_DEPTH = 16
 
 
 def aware_utc(value: object, field: str) -> pendulum.DateTime:
-    """Return ``value`` as a pendulum UTC datetime; reject naive or non-datetimes."""
+    """Return ``value`` as a pendulum UTC datetime.
+
+    Raises:
+        ValidationError: if ``value`` is not a datetime, is naive, or falls
+            outside :data:`MIN_INSTANT` .. :data:`MAX_INSTANT` once in UTC.
+    """
     if not isinstance(value, dt.datetime):
         raise ValidationError(field, "must be a timezone-aware datetime")
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
         raise ValidationError(field, "must be timezone-aware (naive datetimes are ambiguous)")
-    if isinstance(value, pendulum.DateTime):
-        return value if value.tzinfo is pendulum.UTC else value.in_timezone(pendulum.UTC)
-    return pendulum.instance(value).in_timezone(pendulum.UTC)
+    try:
+        if isinstance(value, pendulum.DateTime):
+            utc = value if value.tzinfo is pendulum.UTC else value.in_timezone(pendulum.UTC)
+        else:
+            utc = pendulum.instance(value).in_timezone(pendulum.UTC)
+    except OverflowError:
+        # Its UTC form is before year 1 or after year 9999.
+        raise ValidationError(field, _RANGE) from None
+    if not MIN_INSTANT <= utc <= MAX_INSTANT:
+        raise ValidationError(field, _RANGE)
+    return utc
+
+
+def _storable(value: str, field: str) -> None:
+    # PostgreSQL cannot store NUL in text and UTF-8 cannot encode a lone
+    # surrogate; refusing both everywhere keeps every backend storing the
+    # same values (memory would keep them, SQL would fail).
+    if "\x00" in value:
+        raise ValidationError(field, "must not contain NUL characters")
+    if not value.isascii() and _SURROGATE.search(value):
+        raise ValidationError(field, "must be valid Unicode (no lone surrogates)")
 
 
 def identifier(value: object, field: str, *, max_length: int = MAX_ID) -> str:
@@ -58,21 +121,15 @@ def identifier(value: object, field: str, *, max_length: int = MAX_ID) -> str:
         raise ValidationError(field, f"must be at most {max_length} characters")
     if _CONTROL.search(stripped):
         raise ValidationError(field, "must not contain control characters")
+    _storable(stripped, field)
     return stripped
-
-
-def _no_nul(value: str, field: str) -> None:
-    # PostgreSQL cannot store NUL in text; refusing it everywhere keeps
-    # every backend storing the same values.
-    if "\x00" in value:
-        raise ValidationError(field, "must not contain NUL characters")
 
 
 def text(value: object, field: str, *, max_length: int = MAX_NAME) -> str:
     """Return a non-empty, stripped string of at most ``max_length`` characters."""
     if not isinstance(value, str):
         raise ValidationError(field, "must be a string")
-    _no_nul(value, field)
+    _storable(value, field)
     stripped = value.strip()
     if not stripped:
         raise ValidationError(field, "must not be empty")
@@ -87,18 +144,23 @@ def optional_text(value: object, field: str, *, max_length: int = MAX_TEXT) -> s
         return None
     if not isinstance(value, str):
         raise ValidationError(field, "must be a string or None")
-    _no_nul(value, field)
+    _storable(value, field)
     if len(value) > max_length:
         raise ValidationError(field, f"must be at most {max_length} characters")
     return value
 
 
 def email(value: object, field: str = "email") -> str:
-    """Return the email with its domain lower-cased; reject malformed ones."""
+    """Return the email stripped; reject malformed ones."""
     if not isinstance(value, str):
         raise ValidationError(field, "must be a string")
     stripped = value.strip()
-    if len(stripped) > 254 or _CONTROL.search(stripped) or not _EMAIL.match(stripped):
+    if (
+        len(stripped) > 254
+        or _CONTROL.search(stripped)
+        or not _EMAIL.match(stripped)
+        or (not stripped.isascii() and _SURROGATE.search(stripped))
+    ):
         raise ValidationError(field, "is not a valid email address")
     return stripped
 
@@ -108,17 +170,52 @@ def email_key(value: str) -> str:
     return value.strip().lower()
 
 
-def positive_int(value: object, field: str) -> int:
-    """Return ``value`` if it is an int > 0 (bools rejected)."""
+def positive_int(value: object, field: str, *, maximum: int = MAX_COUNT) -> int:
+    """Return ``value`` if it is an int in ``1..maximum`` (bools rejected)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(field, "must be an integer")
     if value <= 0:
         raise ValidationError(field, "must be positive")
+    if value > maximum:
+        raise ValidationError(field, f"must be at most {maximum:_}")
+    return value
+
+
+def count(value: object, field: str, *, maximum: int = MAX_COUNT) -> int:
+    """Return ``value`` if it is an int in ``0..maximum`` (bools rejected)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(field, "must be an integer")
+    if value < 0:
+        raise ValidationError(field, "must not be negative")
+    if value > maximum:
+        raise ValidationError(field, f"must be at most {maximum:_}")
+    return value
+
+
+def money(value: object, field: str) -> Money:
+    """Return ``value`` if it is a Money of at most ``MAX_MINOR`` minor units either way."""
+    if not isinstance(value, Money):
+        raise ValidationError(field, "must be a Money")
+    if abs(value.minor) > MAX_MINOR:
+        raise ValidationError(
+            field, f"must be at most {MAX_MINOR:_} minor units ({value.currency})"
+        )
     return value
 
 
 def attributes(value: object, field: str = "attributes") -> dict[str, Any]:
-    """Return a copy of a JSON-safe mapping of string keys."""
+    """Return a deep copy of a JSON-safe mapping of non-empty string keys, as plain JSON.
+
+    Tuples become lists and str/int/float subclasses (enums) their plain
+    values, so every backend returns what the memory one does. Nested
+    values are named by path: ``attributes['address']['lines'][0]``.
+
+    Raises:
+        ValidationError: on a non-mapping, a bad key, a value that JSON cannot
+            hold the same way everywhere (NaN, infinities, integers outside
+            the signed 64-bit range, lone surrogates, NUL), or nesting deeper
+            than 16 levels.
+    """
     if value is None:
         return {}
     if not isinstance(value, Mapping):
@@ -127,33 +224,37 @@ def attributes(value: object, field: str = "attributes") -> dict[str, Any]:
     for key, item in value.items():
         if not isinstance(key, str) or not key:
             raise ValidationError(field, "keys must be non-empty strings")
-        _no_nul(key, field)
-        _json_safe(item, f"{field}[{key!r}]")
-        out[key] = item
+        _storable(key, field)
+        out[str.__str__(key)] = _json(item, f"{field}[{key!r}]", 0)
     return out
 
 
-def _json_safe(value: object, field: str, depth: int = 0) -> None:
-    if depth > 16:
+def _json(value: object, field: str, depth: int) -> Any:
+    """Return ``value`` as plain JSON, or raise naming ``field``."""
+    if depth > _JSON_DEPTH:
         raise ValidationError(field, "is nested too deeply")
+    if value is None or isinstance(value, bool):
+        return value
     if isinstance(value, str):
-        _no_nul(value, field)
-        return
-    if value is None or isinstance(value, bool | int):
-        return
+        _storable(value, field)
+        return str.__str__(value)
+    if isinstance(value, int):
+        # Also keeps json.dumps clear of Python's limit on int-to-str digits.
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise ValidationError(field, "must be an integer within the signed 64-bit range")
+        return int(value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValidationError(field, "must be a finite number")
-        return
+        return float(value)
     if isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            _json_safe(item, f"{field}[{i}]", depth + 1)
-        return
+        return [_json(item, f"{field}[{i}]", depth + 1) for i, item in enumerate(value)]
     if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ValidationError(field, "keys must be strings")
-            _no_nul(key, field)
-            _json_safe(item, f"{field}[{key!r}]", depth + 1)
-        return
+            _storable(key, field)
+            out[str.__str__(key)] = _json(item, f"{field}[{key!r}]", depth + 1)
+        return out
     raise ValidationError(field, f"holds a {type(value).__name__}, which is not JSON-safe")

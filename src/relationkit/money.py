@@ -10,7 +10,18 @@ import attrs
 from relationkit._currencies import MINOR_UNITS
 from relationkit.errors import ValidationError
 
-__all__ = ["Money"]
+__all__ = ["MAX_MINOR", "Money"]
+
+MAX_MINOR = 10**17 - 1
+"""The largest amount relationkit stores, in minor units either way.
+
+That is 17 digits: 999,999,999,999,999.99 in a two-decimal currency such as
+EUR. A :class:`Money` itself is exact at any size, so a host can add up or
+compare larger amounts; purchase totals, line prices, refunds and minimum
+orders are checked against this bound when they enter relationkit, so that
+they fit the signed 64-bit integers the SQL backends store, with room for
+sums of dozens of them.
+"""
 
 
 def _currency(code: object) -> str:
@@ -54,7 +65,9 @@ class Money:
 
     ``Money("59.9", "EUR") == Money("59.90", "EUR")``. Floats, NaN,
     infinities, unknown currency codes and amounts finer than the currency's
-    minor unit raise :class:`~relationkit.errors.ValidationError`.
+    minor unit raise :class:`~relationkit.errors.ValidationError`. Amounts
+    beyond :data:`MAX_MINOR` minor units are exact values too, but a
+    purchase, refund or program refuses them.
 
     Args:
         amount: a ``Decimal``, a numeric string or an ``int``.

@@ -12,8 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import relationkit as rk
+from relationkit import _validate as v
 from relationkit._currencies import MINOR_UNITS
 from relationkit.errors import RelationKitError, ValidationError
+from relationkit.money import MAX_MINOR
 from relationkit.testing import strategies as rks
 
 FAST = settings(max_examples=60, deadline=None)
@@ -214,3 +216,41 @@ def test_one_minor_unit_less_is_rejected_below_it(currency: str, minor: int) -> 
 
     with pytest.raises(ValidationError):
         rk.Money(finer, currency)
+
+
+def test_money_beyond_the_storage_bound_is_still_an_exact_value() -> None:
+    """Money is exact at any size; MAX_MINOR bounds what relationkit stores, not the type."""
+    big = rk.Money(10**17, "EUR")
+
+    assert 10**19 == big.minor
+    assert rk.Money(2 * 10**17, "EUR") == big + big
+    assert MAX_MINOR < big.minor
+
+
+def test_the_storage_bound_leaves_room_for_sums() -> None:
+    """MAX_MINOR is 17 digits of minor units: 92 maximal amounts still add up within int64."""
+    assert rk.Money("999999999999999.99", "EUR") == rk.Money.from_minor(MAX_MINOR, "EUR")
+    assert 92 * MAX_MINOR <= 2**63 - 1
+
+
+@FAST
+@given(currency=rks.currencies(), minor=st.integers(-MAX_MINOR, MAX_MINOR))
+def test_every_amount_within_the_bound_is_accepted(currency: str, minor: int) -> None:
+    """Any amount up to MAX_MINOR minor units either way, in any currency, enters as is."""
+    money = rk.Money.from_minor(minor, currency)
+
+    assert money == v.money(money, "total")
+
+
+@FAST
+@given(
+    currency=rks.currencies(),
+    minor=st.integers(MAX_MINOR + 1, 10**25) | st.integers(-(10**25), -MAX_MINOR - 1),
+)
+def test_every_amount_beyond_the_bound_names_the_field(currency: str, minor: int) -> None:
+    """An amount past MAX_MINOR minor units either way is a ValidationError on its field."""
+    with pytest.raises(ValidationError) as caught:
+        v.money(rk.Money.from_minor(minor, currency), "total")
+
+    expected = "total"
+    assert expected == caught.value.field

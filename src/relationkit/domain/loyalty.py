@@ -6,6 +6,12 @@ Pure values, validated at construction. The simple case is one line::
 
 earns one point per whole euro, rounded down, with nothing pending, no expiry
 and no tiers.
+
+Every figure is bounded so that the instants and points it produces stay
+representable on every backend: points per operation up to
+:data:`MAX_POINTS`, expiry up to a century (:data:`MAX_EXPIRY_DAYS`,
+:data:`MAX_EXPIRY_MONTHS`, :data:`MAX_EXPIRY_YEARS`), a pending period up to
+:data:`MAX_PENDING_DAYS` and a tier window up to :data:`MAX_TIER_WINDOW_DAYS`.
 """
 
 from __future__ import annotations
@@ -20,11 +26,18 @@ from typing import Literal
 import attrs
 import pendulum
 
+from relationkit import _validate as v
 from relationkit._currencies import MINOR_UNITS
 from relationkit.errors import ValidationError
 from relationkit.money import Money
 
 __all__ = [
+    "MAX_EXPIRY_DAYS",
+    "MAX_EXPIRY_MONTHS",
+    "MAX_EXPIRY_YEARS",
+    "MAX_PENDING_DAYS",
+    "MAX_POINTS",
+    "MAX_TIER_WINDOW_DAYS",
     "DowngradePolicy",
     "Expiry",
     "LoyaltyProgram",
@@ -38,6 +51,34 @@ DowngradePolicy = Literal["immediate", "never"]
 NegativeBalancePolicy = Literal["debt", "write_off"]
 ExpiryKind = Literal["never", "after_days", "end_of_month", "end_of_year"]
 
+MAX_POINTS = v.MAX_COUNT
+"""The most points one operation may credit or debit (10**12).
+
+It bounds ``earn``, ``redeem``, ``points_used``, the bonuses, the cap and the
+points one order earns, so balances stay far inside the signed 64-bit range.
+"""
+MAX_EXPIRY_DAYS = 36_525
+"""The longest :meth:`Expiry.after_days` (a century)."""
+MAX_EXPIRY_MONTHS = 1_200
+"""The largest ``months`` of :meth:`Expiry.end_of_month` (a century)."""
+MAX_EXPIRY_YEARS = 100
+"""The largest ``years`` of :meth:`Expiry.end_of_year`."""
+MAX_PENDING_DAYS = 365
+"""The longest return window, ``pending_days``: a year.
+
+Points earned at the last supported instant then still unlock before the
+end of year 9999.
+"""
+MAX_TIER_WINDOW_DAYS = 36_525
+"""The longest ``tier_window_days`` (a century)."""
+
+_EXPIRY_LIMITS = {
+    "never": 0,
+    "after_days": MAX_EXPIRY_DAYS,
+    "end_of_month": MAX_EXPIRY_MONTHS,
+    "end_of_year": MAX_EXPIRY_YEARS,
+}
+
 
 def _decimal(value: object, field: str) -> Decimal:
     if isinstance(value, bool | float):
@@ -48,13 +89,19 @@ def _decimal(value: object, field: str) -> Decimal:
         raise ValidationError(field, "is not a number") from None
     if not isinstance(number, Decimal) or not number.is_finite() or number < 0:
         raise ValidationError(field, "must be a finite, non-negative number")
+    if number > MAX_POINTS:
+        raise ValidationError(field, f"must be at most {MAX_POINTS:_}")
     return number
 
 
-def _non_negative_int(field: str) -> Callable[[object, object, int], None]:
+def _non_negative_int(
+    field: str, maximum: int = MAX_POINTS
+) -> Callable[[object, object, int], None]:
     def check(_instance: object, _attribute: object, value: int) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValidationError(field, "must be a non-negative integer")
+        if value > maximum:
+            raise ValidationError(field, f"must be at most {maximum:_}")
 
     return check
 
@@ -74,6 +121,8 @@ class Expiry:
     Build it with :meth:`never`, :meth:`after_days`, :meth:`end_of_month` or
     :meth:`end_of_year`. A lot expires at the first instant of the day after
     its last valid local day, so "365 days" never loses a day to a UTC offset.
+    Counts reach at most a century (:data:`MAX_EXPIRY_DAYS` days,
+    :data:`MAX_EXPIRY_MONTHS` months or :data:`MAX_EXPIRY_YEARS` years).
     """
 
     kind: ExpiryKind = "never"
@@ -88,6 +137,9 @@ class Expiry:
             raise ValidationError("expiry", "count must be a non-negative integer")
         if self.kind == "after_days" and self.count < 1:
             raise ValidationError("expiry", "after_days needs at least one day")
+        limit = _EXPIRY_LIMITS[self.kind]
+        if self.kind != "never" and self.count > limit:
+            raise ValidationError("expiry", f"{self.kind} allows at most {limit:_}")
 
     @classmethod
     def never(cls) -> Expiry:
@@ -109,12 +161,30 @@ class Expiry:
         """Points expire after December 31 (local), ``years`` after the year of earning."""
         return cls("end_of_year", years)
 
-    def expires_at(self, earned_at: pendulum.DateTime, timezone: str) -> pendulum.DateTime | None:
-        """Return the UTC instant from which points earned at ``earned_at`` are expired."""
+    def expires_at(
+        self, earned_at: pendulum.DateTime, timezone: str, *, field: str = "occurred_at"
+    ) -> pendulum.DateTime | None:
+        """Return the UTC instant from which points earned at ``earned_at`` are expired.
+
+        Args:
+            earned_at: when the points were earned (aware).
+            timezone: the IANA zone whose local days are counted.
+            field: the input ``earned_at`` came from, named by the error.
+
+        Raises:
+            ValidationError: naming ``field`` if the expiry would fall after
+                9999-12-31, which no backend can store.
+        """
         if self.kind == "never":
             return None
-        local = earned_at.astimezone(_zone(timezone))
-        return _boundary(self.kind, self.count, local.date(), timezone)
+        zone = _zone(timezone)
+        try:
+            local = earned_at.astimezone(zone)
+            return _boundary(self.kind, self.count, local.date(), timezone)
+        except (OverflowError, ValueError):  # pendulum says "year 10000 is out of range"
+            raise ValidationError(
+                field, "is too late for the expiry rule: its points would expire after 9999"
+            ) from None
 
 
 @functools.lru_cache(maxsize=64)
@@ -155,6 +225,8 @@ class Tier:
             raise ValidationError(
                 "tier.name", "must be a non-empty string of at most 64 characters"
             )
+        # Accounts store their tier's name.
+        v.text(self.name, "tier.name", max_length=64)
         if (
             isinstance(self.threshold, bool)
             or not isinstance(self.threshold, int)
@@ -205,16 +277,20 @@ class LoyaltyProgram:
             makes its first purchase.
         referred_bonus: points for the referred account on that purchase.
         minimum_order: orders below this total earn nothing.
-        max_points_per_order: cap on the points one order earns (bonuses included).
+        max_points_per_order: cap on the points one order earns (bonuses
+            included). Without it, an order earning more than
+            :data:`MAX_POINTS` is refused.
         pending_days: points stay locked this many days after the purchase
-            (the return window) before they can be spent.
+            (the return window) before they can be spent; at most
+            :data:`MAX_PENDING_DAYS`.
         expiry: when earned points expire (:class:`Expiry`).
         timezone: the IANA zone in which expiry dates are counted (None:
             the kit's ``timezone``).
         tiers: the tiers, qualified on ``tier_basis`` over ``tier_window_days``.
         tier_basis: ``"points_earned"`` (points earned, net of reversals) or
             ``"spend"`` (net spend in whole units). Never the balance.
-        tier_window_days: the rolling qualification window.
+        tier_window_days: the rolling qualification window, in days (at most
+            :data:`MAX_TIER_WINDOW_DAYS`).
         downgrade: ``"immediate"`` (a tier is lost as soon as the account no
             longer qualifies) or ``"never"`` (tiers only go up).
         negative_balance: what happens when a refund takes back points that
@@ -240,7 +316,9 @@ class LoyaltyProgram:
     referred_bonus: int = attrs.field(default=0, validator=_non_negative_int("referred_bonus"))
     minimum_order: Money | None = None
     max_points_per_order: int | None = None
-    pending_days: int = attrs.field(default=0, validator=_non_negative_int("pending_days"))
+    pending_days: int = attrs.field(
+        default=0, validator=_non_negative_int("pending_days", MAX_PENDING_DAYS)
+    )
     expiry: Expiry = attrs.field(factory=Expiry.never)
     timezone: str | None = None
     tiers: tuple[Tier, ...] = attrs.field(default=(), converter=_tiers)
@@ -252,17 +330,24 @@ class LoyaltyProgram:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.currency, str) or self.currency not in MINOR_UNITS:
             raise ValidationError("currency", "must be an active ISO 4217 code such as 'EUR'")
-        if self.minimum_order is not None and (
-            not isinstance(self.minimum_order, Money)
-            or self.minimum_order.currency != self.currency
-        ):
-            raise ValidationError("minimum_order", f"must be a Money in {self.currency}")
-        if self.max_points_per_order is not None and (
-            isinstance(self.max_points_per_order, bool)
-            or not isinstance(self.max_points_per_order, int)
-            or self.max_points_per_order < 0
-        ):
-            raise ValidationError("max_points_per_order", "must be a non-negative integer or None")
+        if self.minimum_order is not None:
+            if (
+                not isinstance(self.minimum_order, Money)
+                or self.minimum_order.currency != self.currency
+            ):
+                raise ValidationError("minimum_order", f"must be a Money in {self.currency}")
+            v.money(self.minimum_order, "minimum_order")
+        if self.max_points_per_order is not None:
+            if (
+                isinstance(self.max_points_per_order, bool)
+                or not isinstance(self.max_points_per_order, int)
+                or self.max_points_per_order < 0
+            ):
+                raise ValidationError(
+                    "max_points_per_order", "must be a non-negative integer or None"
+                )
+            if self.max_points_per_order > MAX_POINTS:
+                raise ValidationError("max_points_per_order", f"must be at most {MAX_POINTS:_}")
         if not isinstance(self.expiry, Expiry):
             raise ValidationError("expiry", "must be an Expiry (Expiry.after_days(365), ...)")
         if self.timezone is not None:
@@ -278,6 +363,10 @@ class LoyaltyProgram:
             or self.tier_window_days < 1
         ):
             raise ValidationError("tier_window_days", "must be a positive integer")
+        if self.tier_window_days > MAX_TIER_WINDOW_DAYS:
+            raise ValidationError(
+                "tier_window_days", f"must be at most {MAX_TIER_WINDOW_DAYS:_} days"
+            )
         if self.downgrade not in ("immediate", "never"):
             raise ValidationError("downgrade", "must be 'immediate' or 'never'")
         if self.negative_balance not in ("debt", "write_off"):
@@ -332,7 +421,16 @@ class LoyaltyProgram:
         return int((base * factor).to_integral_value(rounding=ROUND_FLOOR))
 
     def cap(self, points: int) -> int:
-        """Apply ``max_points_per_order``."""
-        if self.max_points_per_order is None:
-            return points
-        return min(points, self.max_points_per_order)
+        """Apply ``max_points_per_order``.
+
+        Raises:
+            ValidationError: on ``"total"`` if the order would still earn more
+                than :data:`MAX_POINTS` (no cap, or a cap above it).
+        """
+        if self.max_points_per_order is not None:
+            points = min(points, self.max_points_per_order)
+        if points > MAX_POINTS:
+            raise ValidationError(
+                "total", f"would earn more than {MAX_POINTS:_} points; set max_points_per_order"
+            )
+        return points

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import attrs
 import pendulum
 
 from relationkit import _validate as v
+from relationkit.domain.loyalty import MAX_POINTS
 from relationkit.errors import ValidationError
 from relationkit.money import Money
 
@@ -22,6 +25,18 @@ def _quantity(value: object) -> int:
 
 def _category(value: object) -> str | None:
     return None if value is None else v.identifier(value, "category", max_length=64)
+
+
+def _bounded_money(field: str) -> Callable[[object, attrs.Attribute[Money], Money], None]:
+    def check(_instance: object, _attribute: attrs.Attribute[Money], value: Money) -> None:
+        v.money(value, field)
+
+    return check
+
+
+def _points_used(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
+    # The services check only the sign; every new purchase is built here.
+    v.count(value, "points_used", maximum=MAX_POINTS)
 
 
 @attrs.frozen(kw_only=True)
@@ -42,9 +57,7 @@ class LineItem:
 
     @unit_price.validator
     def _check_price(self, _attribute: object, value: object) -> None:
-        if not isinstance(value, Money):
-            raise ValidationError("unit_price", "must be a Money")
-        if value.minor < 0:
+        if v.money(value, "unit_price").minor < 0:
             raise ValidationError("unit_price", "must not be negative")
 
     @property
@@ -59,7 +72,7 @@ class Refund:
 
     refund_id: str
     order_id: str
-    amount: Money
+    amount: Money = attrs.field(validator=_bounded_money("amount"))
     occurred_at: pendulum.DateTime
     reason: str | None = None
     recorded_at: pendulum.DateTime
@@ -70,7 +83,10 @@ class Purchase:
     """An order, recorded once per ``order_id``.
 
     Attributes:
-        points_used: loyalty points the customer spent to pay for the order.
+        total: what was charged, at most :data:`~relationkit.money.MAX_MINOR`
+            minor units.
+        points_used: loyalty points the customer spent to pay for the order
+            (at most :data:`~relationkit.domain.loyalty.MAX_POINTS`).
         refunds: the refunds recorded so far, oldest first.
     """
 
@@ -79,9 +95,9 @@ class Purchase:
     account_id: str
     customer_id: str
     occurred_at: pendulum.DateTime
-    total: Money
+    total: Money = attrs.field(validator=_bounded_money("total"))
     lines: tuple[LineItem, ...] = ()
-    points_used: int = 0
+    points_used: int = attrs.field(default=0, validator=_points_used)
     recorded_at: pendulum.DateTime
     refunds: tuple[Refund, ...] = ()
 

@@ -90,8 +90,7 @@ def draft(
     if clean_customer is None and person is None:
         raise ValidationError(f"{prefix}customer_id", "is required")
     when = v.aware_utc(occurred_at, f"{prefix}occurred_at")
-    if not isinstance(total, Money):
-        raise ValidationError(f"{prefix}total", "must be a Money")
+    total = v.money(total, f"{prefix}total")
     if total.minor < 0:
         raise ValidationError(f"{prefix}total", "must not be negative")
     if lines is None:
@@ -105,8 +104,7 @@ def draft(
                 f"{prefix}lines[{i}].unit_price",
                 f"must be in the order's currency {total.currency}",
             )
-    if isinstance(points_used, bool) or not isinstance(points_used, int) or points_used < 0:
-        raise ValidationError(f"{prefix}points_used", "must be a non-negative integer")
+    points_used = v.count(points_used, f"{prefix}points_used")
     return Draft(
         order_id=clean_order,
         customer_id=clean_customer,

@@ -103,7 +103,8 @@ class LoyaltyService:
 
     def summary(self, ref: str, *, expiring_within_days: int = 30) -> LoyaltySummary:
         """Return balance, pending, expiring-soon points, debt and tier, as of the clock."""
-        days = v.positive_int(expiring_within_days, "expiring_within_days")
+        # A window longer than a century would reach past the supported range.
+        days = v.positive_int(expiring_within_days, "expiring_within_days", maximum=36_525)
 
         def work(tx: Tx) -> LoyaltySummary:
             account = tx.account(resolve(tx, ref), lock=False)
@@ -159,6 +160,7 @@ class LoyaltyService:
         """
         amount = _points(points)
         why = v.text(reason, "reason", max_length=200)
+        idempotency_key = v.identifier(idempotency_key, "idempotency_key")
 
         def op(tx: Tx, book: Book) -> LedgerEntry:
             expires = self._ledgers.expires(tx.now)
@@ -187,6 +189,7 @@ class LoyaltyService:
         """
         amount = _points(points)
         why = v.optional_text(reason, "reason", max_length=200)
+        idempotency_key = v.identifier(idempotency_key, "idempotency_key")
 
         def op(tx: Tx, book: Book) -> LedgerEntry:
             available = book.state.balance(tx.now)
@@ -217,7 +220,9 @@ class LoyaltyService:
         """
         if isinstance(points, bool) or not isinstance(points, int) or points == 0:
             raise ValidationError("points", "must be a non-zero integer")
+        v.positive_int(abs(points), "points")
         why = v.text(reason, "reason", max_length=200)
+        idempotency_key = v.identifier(idempotency_key, "idempotency_key")
 
         def op(tx: Tx, book: Book) -> LedgerEntry:
             if points > 0:
