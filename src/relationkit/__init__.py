@@ -22,13 +22,14 @@ from relationkit.domain.interactions import Channel, Direction, Interaction
 from relationkit.domain.ledger import Allocation, EntryKind, LedgerEntry
 from relationkit.domain.lifecycle import DEFAULT_STAGE_GRAPH, StageChange, StageGraph, StageSpan
 from relationkit.domain.loyalty import Expiry, LoyaltyProgram, Tier
+from relationkit.domain.points import OpenLot, PointsState
 from relationkit.domain.purchases import LineItem, Purchase, Refund
 from relationkit.domain.timeline import TimelineEntry
 from relationkit.hooks import ErrorPolicy, HookFailure, Hooks
 from relationkit.ids import IdGenerator, UlidGenerator
 from relationkit.kit import RelationKit
 from relationkit.money import Money
-from relationkit.services.loyalty import DueResult, LoyaltySummary, VerifyReport
+from relationkit.services.loyalty import DueResult, LoyaltySummary, RebuildReport, VerifyReport
 from relationkit.services.purchases import BulkResult
 from relationkit.storage.memory import MemoryStorage
 from relationkit.storage.ports import SpendRow, Storage
@@ -61,7 +62,10 @@ __all__ = [
     "LoyaltySummary",
     "MemoryStorage",
     "Money",
+    "OpenLot",
+    "PointsState",
     "Purchase",
+    "RebuildReport",
     "Refund",
     "RelationKit",
     "SpendRow",

@@ -29,8 +29,9 @@ from hypothesis import strategies as st
 
 from relationkit.domain.customers import Account, AccountKind, Customer
 from relationkit.domain.interactions import Channel, Direction, Interaction
-from relationkit.domain.ledger import Allocation, EntryKind, LedgerEntry
+from relationkit.domain.ledger import Allocation, EntryKind, LedgerEntry, LedgerState
 from relationkit.domain.lifecycle import StageChange
+from relationkit.domain.points import OpenLot, PointsState, derive, open_lots_of
 from relationkit.domain.purchases import LineItem, Purchase, Refund
 from relationkit.errors import (
     DanglingReference,
@@ -44,6 +45,7 @@ from relationkit.money import Money
 from relationkit.storage.fallback import queries
 from relationkit.storage.memory import MemoryStorage
 from relationkit.storage.ports import (
+    BalanceRanking,
     IdempotencyRecord,
     LedgerScans,
     PurchaseCounts,
@@ -53,6 +55,7 @@ from relationkit.storage.ports import (
     SpendRow,
     StageCounts,
     Storage,
+    TierMeasures,
     UnitOfWork,
 )
 from relationkit.storage.sql import SCHEMA_VERSION, SqlStorage, mapping
@@ -246,7 +249,16 @@ def test_store_meets_the_storage_port(store: SqlStorage) -> None:
 
 def test_the_unit_of_work_pushes_every_query_down(store: SqlStorage) -> None:
     """The SQL unit of work implements every optional query protocol (no Python fallback)."""
-    protocols = (Savepoints, StageCounts, RecordCounts, PurchaseCounts, SpendRanking, LedgerScans)
+    protocols = (
+        Savepoints,
+        StageCounts,
+        RecordCounts,
+        PurchaseCounts,
+        SpendRanking,
+        LedgerScans,
+        TierMeasures,
+        BalanceRanking,
+    )
 
     with store.transaction(write=False) as u:
         actual = [isinstance(u, p) for p in protocols]
@@ -400,6 +412,8 @@ def test_every_model_round_trips(store: SqlStorage) -> None:
         (mapping.REFUND, set()),
         (mapping.ENTRY, set()),
         (mapping.ALLOCATION, set()),
+        (mapping.POINTS_STATE, set()),
+        (mapping.OPEN_LOT, set()),
         (mapping.IDEMPOTENCY, set()),
     ],
     ids=lambda v: getattr(v, "table", ""),
@@ -694,48 +708,60 @@ def _ledger_cases(u: UnitOfWork) -> None:
         EntryKind.VOID,
         EntryKind.EXPIRE,
     )
-    u.ledger.add_many(
-        [
-            # 1: pending points available at T0+10d, not yet activated.
-            entry(1, "acc_0001", pending, 50, available_at=due_at),
-            # 2: pending, then activated: settled.
-            entry(2, "acc_0002", pending, 50, available_at=due_at),
-            entry(3, "acc_0002", activate, 50, lot_id="led_0002"),
-            # 3: pending, then voided: settled.
-            entry(4, "acc_0003", pending, 50, available_at=due_at),
-            entry(
-                5,
-                "acc_0003",
-                void,
-                -50,
-                lot_id="led_0004",
-                allocations=(Allocation(lot_id="led_0004", points=50),),
-            ),
-            # 4: a lot expiring at T0+10d, not expired yet.
-            entry(6, "acc_0004", earn, 30, lot_id="led_0006", expires_at=due_at),
-            # 5: a lot that an expire entry already took.
-            entry(7, "acc_0005", earn, 30, lot_id="led_0007", expires_at=due_at),
-            entry(
-                8,
-                "acc_0005",
-                expire,
-                -30,
-                allocations=(Allocation(lot_id="led_0007", points=30),),
-            ),
-            # 6: a debit never expires; a lot expiring later is not due yet.
-            entry(9, "acc_0006", EntryKind.REDEEM, -5, expires_at=due_at),
-            entry(10, "acc_0006", earn, 30, lot_id="led_0010", expires_at=due_at.add(days=5)),
-            # 7: a lot whose points were all spent has nothing left to expire.
-            entry(11, "acc_0007", earn, 20, lot_id="led_0011", expires_at=due_at),
-            entry(
-                12,
-                "acc_0007",
-                EntryKind.REDEEM,
-                -20,
-                allocations=(Allocation(lot_id="led_0011", points=20),),
-            ),
-        ]
-    )
+    entries = [
+        # 1: pending points available at T0+10d, not yet activated.
+        entry(1, "acc_0001", pending, 50, available_at=due_at),
+        # 2: pending, then activated: settled.
+        entry(2, "acc_0002", pending, 50, available_at=due_at),
+        entry(3, "acc_0002", activate, 50, lot_id="led_0002"),
+        # 3: pending, then voided: settled.
+        entry(4, "acc_0003", pending, 50, available_at=due_at),
+        entry(
+            5,
+            "acc_0003",
+            void,
+            -50,
+            lot_id="led_0004",
+            allocations=(Allocation(lot_id="led_0004", points=50),),
+        ),
+        # 4: a lot expiring at T0+10d, not expired yet.
+        entry(6, "acc_0004", earn, 30, lot_id="led_0006", expires_at=due_at),
+        # 5: a lot that an expire entry already took.
+        entry(7, "acc_0005", earn, 30, lot_id="led_0007", expires_at=due_at),
+        entry(
+            8,
+            "acc_0005",
+            expire,
+            -30,
+            allocations=(Allocation(lot_id="led_0007", points=30),),
+        ),
+        # 6: a debit never expires; a lot expiring later is not due yet.
+        entry(9, "acc_0006", EntryKind.REDEEM, -5, expires_at=due_at),
+        entry(10, "acc_0006", earn, 30, lot_id="led_0010", expires_at=due_at.add(days=5)),
+        # 7: a lot whose points were all spent has nothing left to expire.
+        entry(11, "acc_0007", earn, 20, lot_id="led_0011", expires_at=due_at),
+        entry(
+            12,
+            "acc_0007",
+            EntryKind.REDEEM,
+            -20,
+            allocations=(Allocation(lot_id="led_0011", points=20),),
+        ),
+    ]
+    u.ledger.add_many(entries)
+    _derive_states(u, entries)
+
+
+def _derive_states(u: UnitOfWork, entries: list[LedgerEntry]) -> None:
+    """Write the state rows and open lots the entries fold into, as the services do."""
+    by_account: dict[str, list[LedgerEntry]] = {}
+    for e in sorted(entries, key=lambda e: (e.account_id, e.seq)):
+        by_account.setdefault(e.account_id, []).append(e)
+    for account_id, ledger in by_account.items():
+        folded = LedgerState.replay(ledger)
+        earned = sum(e.points for e in ledger if e.kind in (EntryKind.EARN, EntryKind.ACTIVATE))
+        u.points.put_many([derive(account_id, folded, last_seq=ledger[-1].seq, earned=earned)])
+        u.points.put_lots(open_lots_of(account_id, folded))
 
 
 @pytest.mark.parametrize("days", [0, 9, 10, 15, 30])
@@ -763,6 +789,174 @@ def test_due_accounts_at_ten_days(store: SqlStorage) -> None:
 
     expected = ["acc_0001", "acc_0004"]
     assert expected == read(store, lambda u: queries(u).due_accounts(T0.add(days=10)))
+
+
+def _state(n: int, **fields: Any) -> PointsState:
+    values: dict[str, Any] = {"account_id": f"acc_{n:04d}", "last_seq": n, "balance": 10 * n}
+    return PointsState(**{**values, **fields})
+
+
+def _lot(n: int, account_id: str, **fields: Any) -> OpenLot:
+    values: dict[str, Any] = {
+        "id": f"led_{n:04d}",
+        "account_id": account_id,
+        "pending": False,
+        "points": 50,
+        "remaining": 20,
+        "at": T0,
+    }
+    return OpenLot(**{**values, **fields})
+
+
+def test_points_state_and_open_lots_are_upserted_by_key(store: SqlStorage) -> None:
+    """put_many / put_lots insert or replace by key, close_lots deletes, reads go by account."""
+    full = _state(
+        1,
+        pending=5,
+        debt=3,
+        earned=99,
+        next_activation=T0.add(days=2),
+        next_expiry=T0.add(days=9),
+        next_due=T0.add(days=2),
+    )
+    pending = _lot(
+        7, "acc_0001", pending=True, available_at=T0.add(days=2), expires_at=T0.add(days=30)
+    )
+
+    def first(u: UnitOfWork) -> None:
+        accounts_for("acc_0001", "acc_0002")(u)
+        u.points.put_many([_state(1), _state(2)])
+        u.points.put_lots([_lot(9, "acc_0001"), pending, _lot(3, "acc_0002", source="order:1")])
+
+    def second(u: UnitOfWork) -> None:
+        u.points.put_many([full])
+        u.points.put_lots([_lot(9, "acc_0001", remaining=1)])
+        u.points.close_lots(["led_0003", "led_0404"])
+
+    write(store, first)
+    write(store, second)
+
+    def load(u: UnitOfWork) -> list[object]:
+        return [
+            u.points.get_many(["acc_0002", "acc_0404", "acc_0001"]),
+            u.points.open_lots(["acc_0002", "acc_0001", "acc_0404"]),
+        ]
+
+    expected = [
+        {"acc_0002": _state(2), "acc_0001": full},
+        {
+            "acc_0002": [],
+            "acc_0001": [pending, _lot(9, "acc_0001", remaining=1)],
+            "acc_0404": [],
+        },
+    ]
+    assert expected == read(store, load)
+
+
+@pytest.mark.parametrize(
+    "work",
+    [
+        lambda u: u.points.put_many([_state(404)]),
+        lambda u: u.points.put_lots([_lot(1, "acc_0404")]),
+    ],
+    ids=["state", "lot"],
+)
+def test_loyalty_state_of_a_missing_account_is_a_dangling_reference(
+    store: SqlStorage, work: Callable[[UnitOfWork], None]
+) -> None:
+    """A state row or open lot naming no stored account: DanglingReference("account_id")."""
+    with pytest.raises(DanglingReference) as error:
+        write(store, work)
+
+    assert "account_id" == error.value.field
+
+
+def _history(u: UnitOfWork) -> None:
+    accounts_for("acc_0001", "acc_0002", "acc_0003", "acc_0004")(u)
+    days = [0, 3, 1, 7, 7, 12]
+    kinds = [EntryKind.EARN, EntryKind.EARN, EntryKind.REDEEM, EntryKind.REVERSE]
+    kinds += [EntryKind.ACTIVATE, EntryKind.REVERSE]
+    points = [100, 40, -30, -10, 25, 5]
+    entries = []
+    for n, (day, kind, pts) in enumerate(zip(days, kinds, points, strict=True), start=1):
+        taken = (Allocation(lot_id="led_0001", points=-pts),) if pts < 0 else ()
+        entries.append(
+            entry(
+                n,
+                "acc_0001",
+                kind,
+                pts,
+                at=T0.add(days=day),
+                source=f"order:{n % 2}",
+                allocations=taken,
+            )
+        )
+    entries.append(attrs.evolve(entry(1, "acc_0002", EntryKind.EARN, 7), id="led_0100"))
+    u.ledger.add_many(entries)
+    u.purchases.add_many(
+        [
+            purchase("a", "acc_0001", "10.00", occurred_at=T0.add(days=1)),
+            purchase("b", "acc_0001", "20.00", occurred_at=T0.add(days=5)),
+            purchase("c", "acc_0001", "99.00", occurred_at=T0.add(days=5), currency="USD"),
+            purchase("d", "acc_0001", "40.00", occurred_at=T0.add(days=9)),
+            purchase("e", "acc_0002", "40.00", occurred_at=T0.add(days=5)),
+        ]
+    )
+    u.purchases.add_refund(refund("r1", "b", "5.00"))
+    u.purchases.add_refund(refund("r2", "b", "1.00"))
+    u.points.put_many([_state(n, balance=b) for n, b in ((1, 30), (2, 50), (3, 30), (4, -2))])
+
+
+def test_ledger_pages_sources_and_single_entries(store: SqlStorage) -> None:
+    """for_account pages by seq, by_source filters, get finds one: each with its allocations."""
+    write(store, _history)
+
+    def load(u: UnitOfWork) -> list[object]:
+        return [
+            u.ledger.for_account("acc_0001"),
+            u.ledger.for_account("acc_0001", after_seq=2, limit=2),
+            u.ledger.for_account("acc_0001", after_seq=6),
+            u.ledger.by_source("acc_0001", "order:1"),
+            u.ledger.get("led_0003"),
+            u.ledger.get("led_0404"),
+        ]
+
+    full, page, past, by_source, one, missing = read(store, load)
+    assert isinstance(full, list)
+    assert [1, 2, 3, 4, 5, 6] == [e.seq for e in full]
+    assert full[2:4] == page
+    assert [] == past
+    assert [e for e in full if e.source == "order:1"] == by_source
+    assert full[2] == one
+    assert (Allocation(lot_id="led_0001", points=30),) == full[2].allocations
+    assert missing is None
+
+
+def test_tier_measures_and_balance_ranking_equal_the_reference(store: SqlStorage) -> None:
+    """The pushed-down SUMs and ranking give what fallback.py computes over the core port."""
+    from relationkit.storage import fallback
+
+    write(store, _history)
+    windows = [(T0.subtract(days=1), T0.add(days=30)), (T0, T0.add(days=7)), (T0, T0)]
+
+    def ask(u: UnitOfWork, sql: bool) -> list[object]:
+        q: Any = u if sql else fallback
+        args: tuple[Any, ...] = () if sql else (u,)
+        found: list[object] = []
+        for since, until in windows:
+            found.append(q.points_earned_between(*args, "acc_0001", since, until))
+            found.append(q.net_spend_between(*args, "acc_0001", "EUR", since, until))
+        found.append(q.net_spend_between(*args, "acc_0001", "USD", windows[0][0], windows[0][1]))
+        found.append(q.top_balances(*args, limit=10))
+        found.append(q.top_balances(*args, limit=2, after=(30, "acc_0001")))
+        found.append(q.top_balances(*args, limit=1, after=(50, "acc_0002")))
+        return found
+
+    reference = read(store, lambda u: ask(u, sql=False))
+    assert reference == read(store, lambda u: ask(u, sql=True))
+    expected_ranking = [("acc_0002", 50), ("acc_0001", 30), ("acc_0003", 30), ("acc_0004", -2)]
+    assert expected_ranking == reference[-3]
+    assert [155, 6400] == reference[:2]
 
 
 # -- errors --------------------------------------------------------------------

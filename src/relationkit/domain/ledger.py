@@ -104,6 +104,7 @@ class PendingLot:
     expires_at: pendulum.DateTime | None
     source: str | None
     settled: bool = False
+    at: pendulum.DateTime | None = None
 
 
 def is_credit(entry: LedgerEntry) -> bool:
@@ -155,6 +156,7 @@ class LedgerState:
                 available_at=entry.available_at,
                 expires_at=entry.expires_at,
                 source=entry.source,
+                at=entry.at,
             )
             return
         if entry.kind is EntryKind.VOID:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pendulum
 
 from relationkit import _validate as v
@@ -93,6 +95,29 @@ class InteractionsService:
 
         return self._run.write(work)
 
-    def history(self, ref: str) -> list[Interaction]:
-        """Return an account's interactions (a customer id: their account's), oldest first."""
-        return self._run.read(lambda tx: tx.uow.interactions.for_account(resolve(tx, ref)))
+    def history(
+        self, ref: str, *, limit: int | None = None, after: Interaction | None = None
+    ) -> list[Interaction]:
+        """Return an account's interactions (a customer id: their account's), oldest first.
+
+        Args:
+            ref: an account or customer id.
+            limit: at most this many (None: all).
+            after: the last interaction of the previous page; the page starts after it.
+        """
+        size = v.positive_int(limit, "limit") if limit is not None else None
+        cursor = (after.occurred_at, after.id) if after is not None else None
+        return self._run.read(
+            lambda tx: tx.uow.interactions.for_account(resolve(tx, ref), after=cursor, limit=size)
+        )
+
+    def iter_history(self, ref: str, *, page_size: int = 1000) -> Iterator[Interaction]:
+        """Yield every interaction of the account, one read transaction per page."""
+        size = v.positive_int(page_size, "page_size")
+        last: Interaction | None = None
+        while True:
+            page = self.history(ref, limit=size, after=last)
+            yield from page
+            if len(page) < size:
+                return
+            last = page[-1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -16,12 +16,13 @@ from relationkit._tx import Tx
 from relationkit.domain.customers import Customer
 from relationkit.domain.purchases import LineItem, Purchase, Refund
 from relationkit.errors import HookError, IdempotencyConflict, NotFound, ValidationError
-from relationkit.events import PurchaseRecorded, PurchaseRefunded
+from relationkit.events import PurchaseRecorded
 from relationkit.money import Money
 from relationkit.services._drafts import Draft, draft, row_draft
 from relationkit.services._people import Fields, People
-from relationkit.services._reactions import PurchasesStored, Reactions, RefundStored
+from relationkit.services._reactions import PurchasesStored, Reactions
 from relationkit.services._refs import resolve
+from relationkit.services._refunds import RefundRequest, store_refund
 from relationkit.storage.fallback import queries
 from relationkit.storage.ports import SpendRow
 
@@ -302,66 +303,12 @@ class PurchasesService:
         when = v.aware_utc(occurred_at, "occurred_at") if occurred_at is not None else None
         why = v.optional_text(reason, "reason", max_length=500)
 
-        def work(tx: Tx) -> Refund:
-            found = tx.uow.purchases.get_many([clean_order]).get(clean_order)
-            if found is None:
-                # The refund id may still be known, on another order: say so.
-                self._check_replay(tx, clean_refund, clean_order, amount)
-                raise NotFound("purchase", clean_order)
-            # Lock first, then read: a concurrent delivery of the same refund
-            # may have committed while this one waited for the lock.
-            tx.account(found.account_id)
-            previous = self._check_replay(tx, clean_refund, clean_order, amount)
-            if previous is not None:
-                return previous
-            purchase = tx.uow.purchases.get_many([clean_order])[clean_order]
-            if amount.currency != purchase.total.currency:
-                raise ValidationError(
-                    "amount", f"must be in the order's currency {purchase.total.currency}"
-                )
-            if amount > purchase.refundable:
-                raise ValidationError(
-                    "amount", f"exceeds what is left to refund on order {clean_order}"
-                )
-            refund = Refund(
-                refund_id=clean_refund,
-                order_id=clean_order,
-                amount=amount,
-                occurred_at=when or tx.now,
-                reason=why,
-                recorded_at=tx.now,
-            )
-            tx.uow.purchases.add_refund(refund)
-            tx.emit(
-                purchase.account_id,
-                PurchaseRefunded,
-                order_id=clean_order,
-                refund_id=clean_refund,
-                amount=amount,
-            )
-            self._reactions.publish(tx, RefundStored(purchase, refund))
-            return refund
-
-        return self._run.write(work)
-
-    @staticmethod
-    def _check_replay(tx: Tx, refund_id: str, order_id: str, amount: Money) -> Refund | None:
-        """Return the stored refund with this id, if its payload matches.
-
-        Raises:
-            IdempotencyConflict: the refund id was used with another order or amount.
-        """
-        previous = tx.uow.purchases.get_refund(refund_id)
-        if previous is None:
-            return None
-        differing = [
-            name
-            for name, value in (("order_id", order_id), ("amount", amount))
-            if getattr(previous, name) != value
-        ]
-        if differing:
-            raise IdempotencyConflict(refund_id, differing, what="refund")
-        return previous
+        request = RefundRequest(
+            refund_id=clean_refund, order_id=clean_order, amount=amount, at=when, reason=why
+        )
+        return self._run.write(
+            lambda tx: store_refund(tx, request, publish=self._reactions.publish)
+        )
 
     def get(self, order_id: str) -> Purchase:
         """Return a purchase, with its refunds, by order id.
@@ -375,9 +322,32 @@ class PurchasesService:
             raise NotFound("purchase", key)
         return found[key]
 
-    def history(self, ref: str) -> list[Purchase]:
-        """Return an account's purchases (a customer id: their account's), oldest first."""
-        return self._run.read(lambda tx: tx.uow.purchases.for_account(resolve(tx, ref)))
+    def history(
+        self, ref: str, *, limit: int | None = None, after: Purchase | None = None
+    ) -> list[Purchase]:
+        """Return an account's purchases (a customer id: their account's), oldest first.
+
+        Args:
+            ref: an account or customer id.
+            limit: at most this many (None: all).
+            after: the last purchase of the previous page; the page starts after it.
+        """
+        size = v.positive_int(limit, "limit") if limit is not None else None
+        cursor = (after.occurred_at, after.id) if after is not None else None
+        return self._run.read(
+            lambda tx: tx.uow.purchases.for_account(resolve(tx, ref), after=cursor, limit=size)
+        )
+
+    def iter_history(self, ref: str, *, page_size: int = 1000) -> Iterator[Purchase]:
+        """Yield every purchase of the account, one read transaction per page (for exports)."""
+        size = v.positive_int(page_size, "page_size")
+        last: Purchase | None = None
+        while True:
+            page = self.history(ref, limit=size, after=last)
+            yield from page
+            if len(page) < size:
+                return
+            last = page[-1]
 
     def count(self) -> int:
         """Return the number of purchases."""

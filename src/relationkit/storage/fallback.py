@@ -15,15 +15,17 @@ from collections.abc import Iterator, Sequence
 
 import pendulum
 
-from relationkit.domain.ledger import LedgerEntry, LedgerState
+from relationkit.domain.ledger import EntryKind, LedgerEntry
 from relationkit.storage.ports.core import UnitOfWork
 from relationkit.storage.ports.queries import (
+    BalanceRanking,
     LedgerScans,
     PurchaseCounts,
     RecordCounts,
     SpendRanking,
     SpendRow,
     StageCounts,
+    TierMeasures,
 )
 
 __all__ = ["Queries", "queries"]
@@ -117,24 +119,67 @@ def ledgers(uow: UnitOfWork, account_ids: Sequence[str]) -> dict[str, list[Ledge
     return dict(out)
 
 
-def has_due(entries: Sequence[LedgerEntry], as_of: pendulum.DateTime) -> bool:
-    """Return whether an account with these entries has anything to settle at ``as_of``."""
-    return bool(LedgerState.replay(list(entries)).due(as_of))
-
-
 def due_accounts(
     uow: UnitOfWork, as_of: pendulum.DateTime, *, after: str | None = None, limit: int = 1000
 ) -> list[str]:
-    """Reference :meth:`LedgerScans.due_accounts` (exact: it folds each ledger)."""
+    """Reference :meth:`LedgerScans.due_accounts`: the stored states' ``next_due``."""
     found: list[str] = []
-    for account_id in _account_ids(uow):
-        if after is not None and account_id <= after:
-            continue
-        if has_due(uow.ledger.for_account(account_id), as_of):
-            found.append(account_id)
-            if len(found) == limit:
-                break
+    for page in _pages(uow):
+        states = uow.points.get_many(page)
+        for account_id in page:
+            if after is not None and account_id <= after:
+                continue
+            state = states.get(account_id)
+            if state is not None and state.next_due is not None and state.next_due <= as_of:
+                found.append(account_id)
+                if len(found) == limit:
+                    return found
     return found
+
+
+_EARNED = (EntryKind.EARN, EntryKind.ACTIVATE)
+
+
+def points_earned_between(
+    uow: UnitOfWork, account_id: str, since: pendulum.DateTime, until: pendulum.DateTime
+) -> int:
+    """Reference :meth:`TierMeasures.points_earned_between` (reads the whole ledger)."""
+    total = 0
+    for e in uow.ledger.for_account(account_id):
+        if since < e.at <= until and (
+            e.kind in _EARNED or (e.kind is EntryKind.REVERSE and e.points < 0)
+        ):
+            total += e.points
+    return total
+
+
+def net_spend_between(
+    uow: UnitOfWork,
+    account_id: str,
+    currency: str,
+    since: pendulum.DateTime,
+    until: pendulum.DateTime,
+) -> int:
+    """Reference :meth:`TierMeasures.net_spend_between` (reads every purchase)."""
+    return sum(
+        p.total.minor - p.refunded.minor
+        for p in uow.purchases.for_account(account_id)
+        if p.total.currency == currency and since < p.occurred_at <= until
+    )
+
+
+def top_balances(
+    uow: UnitOfWork, *, limit: int, after: tuple[int, str] | None = None
+) -> list[tuple[str, int]]:
+    """Reference :meth:`BalanceRanking.top_balances` (reads every state)."""
+    rows: list[tuple[str, int]] = []
+    for page in _pages(uow):
+        rows += [(a, s.balance) for a, s in uow.points.get_many(page).items()]
+    rows.sort(key=lambda row: (-row[1], row[0]))
+    if after is not None:
+        balance, account_id = after
+        rows = [r for r in rows if (-r[1], r[0]) > (-balance, account_id)]
+    return rows[:limit]
 
 
 class Queries:
@@ -200,6 +245,37 @@ class Queries:
         if isinstance(uow, LedgerScans):
             return uow.due_accounts(as_of, after=after, limit=limit)
         return due_accounts(uow, as_of, after=after, limit=limit)
+
+    def points_earned_between(
+        self, account_id: str, since: pendulum.DateTime, until: pendulum.DateTime
+    ) -> int:
+        """See :class:`~relationkit.storage.ports.queries.TierMeasures`."""
+        uow = self._uow
+        if isinstance(uow, TierMeasures):
+            return uow.points_earned_between(account_id, since, until)
+        return points_earned_between(uow, account_id, since, until)
+
+    def net_spend_between(
+        self,
+        account_id: str,
+        currency: str,
+        since: pendulum.DateTime,
+        until: pendulum.DateTime,
+    ) -> int:
+        """See :class:`~relationkit.storage.ports.queries.TierMeasures`."""
+        uow = self._uow
+        if isinstance(uow, TierMeasures):
+            return uow.net_spend_between(account_id, currency, since, until)
+        return net_spend_between(uow, account_id, currency, since, until)
+
+    def top_balances(
+        self, *, limit: int, after: tuple[int, str] | None = None
+    ) -> list[tuple[str, int]]:
+        """See :class:`~relationkit.storage.ports.queries.BalanceRanking`."""
+        uow = self._uow
+        if isinstance(uow, BalanceRanking):
+            return uow.top_balances(limit=limit, after=after)
+        return top_balances(uow, limit=limit, after=after)
 
 
 def queries(uow: UnitOfWork) -> Queries:

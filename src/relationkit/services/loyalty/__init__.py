@@ -4,7 +4,8 @@ from relationkit.services.loyalty.service import (
     DueResult,
     LoyaltyService,
     LoyaltySummary,
+    RebuildReport,
     VerifyReport,
 )
 
-__all__ = ["DueResult", "LoyaltyService", "LoyaltySummary", "VerifyReport"]
+__all__ = ["DueResult", "LoyaltyService", "LoyaltySummary", "RebuildReport", "VerifyReport"]

@@ -58,7 +58,7 @@ class Earning:
             book = books[purchase.account_id]
             source = f"order:{purchase.order_id}"
             if purchase.points_used:
-                available = book.state.balance(tx.now)
+                available = book.balance(tx.now)
                 if available < purchase.points_used:
                     raise InsufficientPoints(
                         purchase.account_id, purchase.points_used, max(available, 0)
@@ -91,13 +91,16 @@ class Earning:
             touched = [book]
             if first:
                 touched += self._referral(tx, books, purchase)
-            # Re-rate after every order, so the next order of the batch earns
-            # at the tier this one reached, exactly as record() one by one.
-            emitted += self._ledgers.emit(tx, touched)
-            for each in touched:
-                self._tiers.rate(tx, each)
-        if emitted:
-            tx.uow.ledger.add_many(emitted)
+            if program.tiers:
+                # Re-rate after every order, so the next order of the batch
+                # earns at the tier this one reached, exactly as record() one
+                # by one; the tier measure reads the entries, so store them.
+                self._ledgers.save(tx, touched)
+                for each in touched:
+                    self._tiers.rate(tx, each)
+            else:
+                emitted += self._ledgers.emit(tx, touched)
+        self._ledgers.store(tx, list(books.values()), emitted)
 
     def award(
         self, tx: Tx, book: Book, points: int, at: pendulum.DateTime, source: str, reason: str

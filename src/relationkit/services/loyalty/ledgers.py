@@ -14,8 +14,8 @@ import pendulum
 from relationkit._tx import Tx
 from relationkit.domain.ledger import LedgerEntry
 from relationkit.domain.loyalty import LoyaltyProgram
+from relationkit.domain.points import OpenLot
 from relationkit.services.loyalty.book import Book
-from relationkit.storage.fallback import queries
 
 __all__ = ["Ledgers"]
 
@@ -45,18 +45,17 @@ class Ledgers:
         return self.program.expiry.expires_at(at, self.timezone)
 
     def books(self, tx: Tx, account_ids: Sequence[str], *, settle: bool = True) -> dict[str, Book]:
-        """Load the books of locked accounts, settled as of now unless told otherwise.
+        """Load the books of locked accounts from their stored state, settled as of now.
 
-        Every write settles first, so a redemption never spends points that
-        expired a second ago only because ``process_due`` has not run yet.
+        A book reads the account's state row, and then only the lots the
+        work needs, never its history. Every write settles first, so a redemption never spends
+        points that expired a second ago only because ``process_due`` has
+        not run yet.
         """
         wanted = list(account_ids)
-        if len(wanted) == 1:
-            loaded = {wanted[0]: tx.uow.ledger.for_account(wanted[0])}
-        else:
-            loaded = queries(tx.uow).ledgers(wanted)
+        states = tx.uow.points.get_many(wanted)
         zone = self.timezone
-        books = {a: Book.load(a, loaded.get(a, []), zone) for a in wanted}
+        books = {a: Book.from_store(a, states.get(a), zone) for a in wanted}
         if settle:
             for book in books.values():
                 book.settle(tx, tx.now, self.program)
@@ -74,7 +73,25 @@ class Ledgers:
         return new
 
     def save(self, tx: Tx, books: Iterable[Book]) -> None:
-        """Emit the events of the books' new entries and insert them in one go."""
-        new = self.emit(tx, books)
-        if new:
-            tx.uow.ledger.add_many(new)
+        """Insert the books' new entries and write their state, in one go per table."""
+        chosen = list(books)
+        self.store(tx, chosen, self.emit(tx, chosen))
+
+    @staticmethod
+    def store(tx: Tx, books: Sequence[Book], entries: Sequence[LedgerEntry]) -> None:
+        """Insert ``entries`` and write the state rows and open lots the books changed."""
+        if entries:
+            tx.uow.ledger.add_many(entries)
+        put: list[OpenLot] = []
+        close: list[str] = []
+        for book in books:
+            lots, gone = book.lot_changes()
+            put += lots
+            close += gone
+        if close:
+            tx.uow.points.close_lots(close)
+        if put:
+            tx.uow.points.put_lots(put)
+        states = [state for book in books if (state := book.new_state(tx)) is not None]
+        if states:
+            tx.uow.points.put_many(states)

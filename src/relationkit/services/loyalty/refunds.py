@@ -43,7 +43,7 @@ class Refunds:
             tx.account(referrer)
             books.append(self._ledgers.book(tx, referrer))
         for each in books:
-            entries = each.by_source(source)
+            entries = each.by_source(tx, source)
             if entries:
                 self._take_back(tx, each, entries, refunded, total, source)
             if each is book and entries:
@@ -73,6 +73,8 @@ class Refunds:
         take = min(proportion(awarded, refunded, total), awarded - expired) - taken
         if take <= 0:
             return
+        # The order's own lots go first: read them, wherever they stand.
+        book.load_lots(tx, [e.id for e in entries if e.kind is EntryKind.PENDING] + sorted(lots))
         for pending in (e for e in entries if e.kind is EntryKind.PENDING):
             lot = book.state.pending.get(pending.id)
             if lot is None or lot.settled or lot.remaining <= 0:

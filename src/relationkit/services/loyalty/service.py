@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import attrs
 import pendulum
@@ -25,10 +25,12 @@ from relationkit._runtime import Context, Runner
 from relationkit._tx import Tx
 from relationkit.domain.ledger import EntryKind, LedgerEntry
 from relationkit.domain.loyalty import LoyaltyProgram
+from relationkit.domain.points import PointsState
 from relationkit.errors import (
     Conflict,
     IdempotencyConflict,
     InsufficientPoints,
+    StorageError,
     ValidationError,
 )
 from relationkit.services._reactions import PurchasesStored, Reactions, RefundStored
@@ -37,12 +39,17 @@ from relationkit.services.loyalty.book import Book
 from relationkit.services.loyalty.earning import Earning
 from relationkit.services.loyalty.ledgers import Ledgers
 from relationkit.services.loyalty.refunds import Refunds
-from relationkit.services.loyalty.settlement import DueResult, Settlement, VerifyReport
+from relationkit.services.loyalty.settlement import (
+    DueResult,
+    RebuildReport,
+    Settlement,
+    VerifyReport,
+)
 from relationkit.services.loyalty.tiers import Tiers
 from relationkit.storage.fallback import queries
 from relationkit.storage.ports import IdempotencyRecord
 
-__all__ = ["DueResult", "LoyaltyService", "LoyaltySummary", "VerifyReport"]
+__all__ = ["DueResult", "LoyaltyService", "LoyaltySummary", "RebuildReport", "VerifyReport"]
 
 
 @attrs.frozen(kw_only=True)
@@ -108,16 +115,15 @@ class LoyaltyService:
 
         def work(tx: Tx) -> LoyaltySummary:
             account = tx.account(resolve(tx, ref), lock=False)
-            zone = self._ledgers.timezone
-            book = Book.load(account.id, tx.uow.ledger.for_account(account.id), zone)
+            book = self._ledgers.books(tx, [account.id], settle=False)[account.id]
             now = tx.now
             # Answer as process_due would leave it, without writing: settle a copy.
             book.settle(tx, now, self._ledgers.program)
             return LoyaltySummary(
                 account_id=account.id,
-                balance=book.state.balance(now),
-                pending=book.state.pending_points(),
-                expiring_soon=book.state.expiring(now, now.add(days=days)),
+                balance=book.balance(now),
+                pending=book.pending_points(),
+                expiring_soon=book.expiring(tx, now, now.add(days=days)),
                 debt=book.state.debt,
                 tier=account.tier,
                 as_of=now,
@@ -141,9 +147,63 @@ class LoyaltyService:
         """Return the account's tier (None: no tier)."""
         return self._run.read(lambda tx: tx.account(resolve(tx, ref), lock=False).tier)
 
-    def history(self, ref: str) -> list[LedgerEntry]:
-        """Return the account's ledger entries, oldest first."""
-        return self._run.read(lambda tx: tx.uow.ledger.for_account(resolve(tx, ref)))
+    def history(
+        self, ref: str, *, after_seq: int = 0, limit: int | None = None
+    ) -> list[LedgerEntry]:
+        """Return the account's ledger entries in the order they were written.
+
+        Args:
+            ref: an account or customer id.
+            after_seq: return the entries after this ``seq`` (a page's last).
+            limit: at most this many (None: all that follow).
+        """
+        after = v.count(after_seq, "after_seq")
+        size = v.positive_int(limit, "limit") if limit is not None else None
+        return self._run.read(
+            lambda tx: tx.uow.ledger.for_account(resolve(tx, ref), after_seq=after, limit=size)
+        )
+
+    def iter_history(self, ref: str, *, page_size: int = 1000) -> Iterator[LedgerEntry]:
+        """Yield the account's whole ledger, one read transaction per page (for exports)."""
+        size = v.positive_int(page_size, "page_size")
+        after = 0
+        while True:
+            page = self.history(ref, after_seq=after, limit=size)
+            yield from page
+            if len(page) < size:
+                return
+            after = page[-1].seq
+
+    def state(self, ref: str) -> PointsState:
+        """Return the loyalty state stored for the account, as its last write left it.
+
+        Balances from :meth:`balance` and :meth:`summary` are as of the clock;
+        this is what the store holds (and what SQL queries filter on) until
+        the next write or :meth:`process_due`.
+        """
+
+        def work(tx: Tx) -> PointsState:
+            account_id = resolve(tx, ref)
+            found = tx.uow.points.get_many([account_id]).get(account_id)
+            return found if found is not None else PointsState(account_id=account_id)
+
+        return self._run.read(work)
+
+    def top(self, limit: int = 10, *, after: PointsState | None = None) -> list[PointsState]:
+        """Return the stored states of the accounts with the highest balances.
+
+        Ordered by balance, highest first, then account id; pass the last
+        row of a page as ``after`` for the next one.
+        """
+        size = v.positive_int(limit, "limit")
+        cursor = (after.balance, after.account_id) if after is not None else None
+
+        def work(tx: Tx) -> list[PointsState]:
+            rows = queries(tx.uow).top_balances(limit=size, after=cursor)
+            states = tx.uow.points.get_many([a for a, _ in rows])
+            return [states[a] for a, _ in rows if a in states]
+
+        return self._run.read(work)
 
     # -- writing --------------------------------------------------------------------
 
@@ -192,7 +252,7 @@ class LoyaltyService:
         idempotency_key = v.identifier(idempotency_key, "idempotency_key")
 
         def op(tx: Tx, book: Book) -> LedgerEntry:
-            available = book.state.balance(tx.now)
+            available = book.balance(tx.now)
             if available < amount:
                 raise InsufficientPoints(book.account_id, amount, max(available, 0))
             return book.debit(
@@ -236,7 +296,7 @@ class LoyaltyService:
                     idempotency_key=idempotency_key,
                     source=f"adjust:{idempotency_key}",
                 )
-            available = book.state.balance(tx.now)
+            available = book.balance(tx.now)
             if self._ledgers.policy() == "write_off" and available < -points:
                 raise InsufficientPoints(book.account_id, -points, max(available, 0))
             return book.debit(
@@ -300,18 +360,33 @@ class LoyaltyService:
     def verify(self, ref: str | None = None) -> VerifyReport:
         """Check every ledger invariant for one account, or for all.
 
-        Checks: entries are numbered 1..n; allocations point at existing lots
-        and never consume a lot past zero; debits add up to their allocations
-        and debt; credits pay debt first; redemptions took the
-        soonest-expiring lots; expiry took exactly what a lot had left, no
-        earlier than its expiry; pending lots settle once; refunds never took
-        back more than an order earned nor returned more points than paid it;
-        idempotency keys are unique; under ``"write_off"`` no debt remains.
+        Checks: the stored state row and open lots equal what the entries
+        give (each drift reported by account and field); entries are
+        numbered 1..n; allocations point at existing lots and never consume
+        a lot past zero; debits add up to their allocations and debt;
+        credits pay debt first; redemptions took the soonest-expiring lots;
+        expiry took exactly what a lot had left, no earlier than its expiry;
+        pending lots settle once; refunds never took back more than an order
+        earned nor returned more points than paid it; idempotency keys are
+        unique; under ``"write_off"`` no debt remains.
         """
         if ref is not None:
             problems = self._run.read(lambda tx: self._settlement.verify_one(tx, resolve(tx, ref)))
             return VerifyReport(accounts=1, problems=tuple(problems))
         return self._settlement.verify_all()
+
+    def rebuild(self, ref: str | None = None, *, after: str | None = None) -> RebuildReport:
+        """Re-derive the stored loyalty state from the ledger: one account, or all.
+
+        Writes the state row and open lots the entries give wherever they
+        differ from what is stored. Idempotent (a second run repairs
+        nothing), streaming (a page of accounts per transaction) and
+        resumable: pass the ``last`` of an interrupted run as ``after``.
+        """
+        if ref is not None:
+            account_id = self._run.read(lambda tx: resolve(tx, ref))
+            return self._settlement.rebuild([account_id], None)
+        return self._settlement.rebuild(None, after)
 
     # -- shared machinery -------------------------------------------------------------
 
@@ -360,6 +435,7 @@ class LoyaltyService:
                 k for k in set(before) | set(payload) if before.get(k) != payload.get(k)
             )
             raise IdempotencyConflict(key, differing, what="loyalty request")
-        account_id = str(result["payload"]["account_id"])
-        entry_id = result["entry_id"]
-        return next(e for e in tx.uow.ledger.for_account(account_id) if e.id == entry_id)
+        entry = tx.uow.ledger.get(str(result["entry_id"]))
+        if entry is None:
+            raise StorageError(f"the entry of loyalty request {key!r} is missing from the ledger")
+        return entry

@@ -9,15 +9,18 @@ import attrs
 
 from relationkit._runtime import Runner
 from relationkit._tx import Tx
+from relationkit.domain.ledger import LedgerEntry
+from relationkit.domain.points import OpenLot, PointsState, derive, open_lots_of
 from relationkit.services.loyalty.book import Book
 from relationkit.services.loyalty.checks import verify_book
 from relationkit.services.loyalty.ledgers import Ledgers
 from relationkit.services.loyalty.tiers import Tiers
 from relationkit.storage.fallback import queries
 
-__all__ = ["DueResult", "Settlement", "VerifyReport"]
+__all__ = ["DueResult", "RebuildReport", "Settlement", "VerifyReport", "drift"]
 
 _PAGE = 200
+_LEDGER_PAGE = 5000
 
 
 @attrs.frozen(kw_only=True)
@@ -36,6 +39,21 @@ class DueResult:
             expired=self.expired + other.expired,
             tier_changes=self.tier_changes + other.tier_changes,
         )
+
+
+@attrs.frozen(kw_only=True)
+class RebuildReport:
+    """What :meth:`LoyaltyService.rebuild` did.
+
+    Attributes:
+        accounts: accounts checked.
+        repaired: accounts whose stored state differed and was rewritten.
+        last: the last account id handled; pass it as ``after`` to resume.
+    """
+
+    accounts: int
+    repaired: int
+    last: str | None
 
 
 @attrs.frozen(kw_only=True)
@@ -107,9 +125,52 @@ class Settlement:
         )
 
     def verify_one(self, tx: Tx, account_id: str) -> list[str]:
-        """Return the broken invariants of one account's ledger."""
-        book = Book.load(account_id, tx.uow.ledger.for_account(account_id), self._ledgers.timezone)
-        return verify_book(book, self._ledgers.program)
+        """Return the broken invariants of one account's ledger and its stored state."""
+        entries = _whole_ledger(tx, account_id)
+        book = Book.from_entries(account_id, entries, self._ledgers.timezone)
+        problems = verify_book(book, self._ledgers.program)
+        states = tx.uow.points.get_many([account_id])
+        lots = tx.uow.points.open_lots([account_id])
+        return problems + drift(book, states.get(account_id), lots.get(account_id, []))
+
+    def rebuild(self, account_ids: Sequence[str] | None, after: str | None) -> RebuildReport:
+        """See :meth:`LoyaltyService.rebuild`."""
+        if account_ids is not None:
+            repaired = self._run.write(functools.partial(self._rebuild_page, ids=account_ids))
+            return RebuildReport(
+                accounts=len(account_ids), repaired=repaired, last=max(account_ids, default=None)
+            )
+        accounts = repaired = 0
+        last = after
+        while True:
+            page = self._run.read(functools.partial(_ledger_page, after=last))
+            if not page:
+                return RebuildReport(accounts=accounts, repaired=repaired, last=last)
+            repaired += self._run.write(functools.partial(self._rebuild_page, ids=page))
+            accounts += len(page)
+            last = page[-1]
+
+    def _rebuild_page(self, tx: Tx, ids: Sequence[str]) -> int:
+        tx.accounts(ids)
+        states = tx.uow.points.get_many(ids)
+        lots = tx.uow.points.open_lots(ids)
+        zone = self._ledgers.timezone
+        repaired = 0
+        for account_id in ids:
+            book = Book.from_entries(account_id, _whole_ledger(tx, account_id), zone)
+            stored_lots = lots.get(account_id, [])
+            if not drift(book, states.get(account_id), stored_lots):
+                continue
+            repaired += 1
+            derived_lots = open_lots_of(account_id, book.state)
+            keep = {lot.id for lot in derived_lots}
+            gone = [lot.id for lot in stored_lots if lot.id not in keep]
+            if gone:
+                tx.uow.points.close_lots(gone)
+            if derived_lots:
+                tx.uow.points.put_lots(derived_lots)
+            tx.uow.points.put_many([_derived(book)])
+        return repaired
 
     def verify_all(self) -> VerifyReport:
         """Check every account that has a ledger, a page per read transaction."""
@@ -125,14 +186,54 @@ class Settlement:
             count += len(page)
 
     def _check_page(self, tx: Tx, *, account_ids: Sequence[str]) -> list[str]:
-        books = queries(tx.uow).ledgers(account_ids)
-        zone = self._ledgers.timezone
         found: list[str] = []
         for account_id in account_ids:
-            found += verify_book(
-                Book.load(account_id, books[account_id], zone), self._ledgers.program
-            )
+            found += self.verify_one(tx, account_id)
         return found
+
+
+def _whole_ledger(tx: Tx, account_id: str) -> list[LedgerEntry]:
+    """Read one account's whole ledger, a page at a time (verify and rebuild only)."""
+    entries: list[LedgerEntry] = []
+    while True:
+        after = entries[-1].seq if entries else 0
+        page = tx.uow.ledger.for_account(account_id, after_seq=after, limit=_LEDGER_PAGE)
+        entries += page
+        if len(page) < _LEDGER_PAGE:
+            return entries
+
+
+def _derived(book: Book) -> PointsState:
+    return derive(book.account_id, book.state, last_seq=book.next_seq - 1, earned=book.earned)
+
+
+def drift(book: Book, stored: PointsState | None, lots: Sequence[OpenLot]) -> list[str]:
+    """Return where the stored state differs from what the ledger gives, field by field."""
+    prefix = f"account {book.account_id}"
+    if stored is None:
+        if not book.entries:
+            return []
+        return [f"{prefix}: state: the stored row is missing"]
+    expected = _derived(book)
+    problems = [
+        f"{prefix}: state.{field.name} is {getattr(stored, field.name)!r}, "
+        f"the ledger gives {getattr(expected, field.name)!r}"
+        for field in attrs.fields(PointsState)
+        if getattr(stored, field.name) != getattr(expected, field.name)
+    ]
+    want = {lot.id: lot for lot in open_lots_of(book.account_id, book.state)}
+    have = {lot.id: lot for lot in lots}
+    for lot_id in sorted(set(want) | set(have)):
+        if lot_id not in have:
+            problems.append(f"{prefix}: open lot {lot_id} is missing")
+        elif lot_id not in want:
+            problems.append(f"{prefix}: open lot {lot_id} is stored but the ledger closed it")
+        elif have[lot_id] != want[lot_id]:
+            problems.append(
+                f"{prefix}: open lot {lot_id} holds {have[lot_id].remaining}, "
+                f"the ledger gives {want[lot_id].remaining}"
+            )
+    return problems
 
 
 def _ledger_page(tx: Tx, *, after: str | None) -> list[str]:

@@ -10,11 +10,11 @@ import pendulum
 from relationkit._currencies import MINOR_UNITS
 from relationkit._tx import Tx
 from relationkit.domain.customers import Account
-from relationkit.domain.ledger import EntryKind
 from relationkit.domain.loyalty import LoyaltyProgram
 from relationkit.events import TierChanged
 from relationkit.services.loyalty.book import Book
 from relationkit.services.loyalty.ledgers import Ledgers
+from relationkit.storage.fallback import queries
 
 __all__ = ["Tiers"]
 
@@ -55,25 +55,16 @@ class Tiers:
         account: Account,
         since: pendulum.DateTime,
     ) -> int:
-        """Points earned (net of refunds) or whole units spent within the window."""
+        """Points earned (net of refunds) or whole units spent within the window.
+
+        One sum over the window (an indexed range on SQL backends), never
+        the account's whole history.
+        """
+        ask = queries(tx.uow)
         if program.tier_basis == "spend":
-            net = 0
-            for purchase in tx.uow.purchases.for_account(account.id):
-                if (
-                    purchase.total.currency == program.currency
-                    and since < purchase.occurred_at <= tx.now
-                ):
-                    net += purchase.total.minor - purchase.refunded.minor
+            net = ask.net_spend_between(account.id, program.currency, since, tx.now)
             return int(net // 10 ** MINOR_UNITS[program.currency])
-        earned = 0
-        for e in book.entries:
-            if not since < e.at <= tx.now:
-                continue
-            if e.kind in (EntryKind.EARN, EntryKind.ACTIVATE) or (
-                e.kind is EntryKind.REVERSE and e.points < 0
-            ):
-                earned += e.points
-        return earned
+        return ask.points_earned_between(account.id, since, tx.now)
 
 
 @functools.lru_cache(maxsize=16)

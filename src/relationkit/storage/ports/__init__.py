@@ -23,6 +23,7 @@ from relationkit.storage.ports.core import (
     IdempotencyRepository,
     InteractionRepository,
     LedgerRepository,
+    PointsRepository,
     PurchaseRepository,
     StageRepository,
     Storage,
@@ -30,6 +31,7 @@ from relationkit.storage.ports.core import (
     chunked,
 )
 from relationkit.storage.ports.queries import (
+    BalanceRanking,
     LedgerScans,
     PurchaseCounts,
     RecordCounts,
@@ -37,10 +39,12 @@ from relationkit.storage.ports.queries import (
     SpendRanking,
     SpendRow,
     StageCounts,
+    TierMeasures,
 )
 
 __all__ = [
     "AccountRepository",
+    "BalanceRanking",
     "CustomerRepository",
     "DanglingReference",
     "DuplicateKey",
@@ -49,6 +53,7 @@ __all__ = [
     "InteractionRepository",
     "LedgerRepository",
     "LedgerScans",
+    "PointsRepository",
     "PurchaseCounts",
     "PurchaseRepository",
     "RecordCounts",
@@ -58,6 +63,7 @@ __all__ = [
     "StageCounts",
     "StageRepository",
     "Storage",
+    "TierMeasures",
     "TransientStorageError",
     "UnitOfWork",
     "chunked",

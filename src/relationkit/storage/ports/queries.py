@@ -21,6 +21,7 @@ from relationkit.domain.ledger import LedgerEntry
 from relationkit.money import Money
 
 __all__ = [
+    "BalanceRanking",
     "LedgerScans",
     "PurchaseCounts",
     "RecordCounts",
@@ -28,6 +29,7 @@ __all__ = [
     "SpendRanking",
     "SpendRow",
     "StageCounts",
+    "TierMeasures",
 ]
 
 
@@ -124,9 +126,52 @@ class LedgerScans(Protocol):
         """Return accounts that may have pending points to activate or lots to expire.
 
         Ids come in id order, after ``after``, at most ``limit``. An account is
-        due when it has a ``pending`` entry with ``available_at`` <= ``as_of``,
-        or a credit with ``expires_at`` <= ``as_of``, that no later entry has
-        settled. A backend may over-report (the service re-checks each
-        account) but never under-report.
+        due when its stored state's ``next_due`` is at or before ``as_of``.
+        A backend may over-report (the service re-checks each account) but
+        never under-report.
+        """
+        ...
+
+
+@runtime_checkable
+class TierMeasures(Protocol):
+    """What tiers qualify on, summed over a window of time."""
+
+    def points_earned_between(
+        self, account_id: str, since: pendulum.DateTime, until: pendulum.DateTime
+    ) -> int:
+        """Return the points an account earned with ``since < at <= until``.
+
+        Earn and activate entries count, and negative reverse entries (a
+        refund taking earned points back) count against them.
+        """
+        ...
+
+    def net_spend_between(
+        self,
+        account_id: str,
+        currency: str,
+        since: pendulum.DateTime,
+        until: pendulum.DateTime,
+    ) -> int:
+        """Return an account's purchase totals minus refunds, in minor units.
+
+        Purchases in ``currency`` with ``since < occurred_at <= until`` count,
+        each net of all its refunds.
+        """
+        ...
+
+
+@runtime_checkable
+class BalanceRanking(Protocol):
+    """Accounts ranked by their stored loyalty balance."""
+
+    def top_balances(
+        self, *, limit: int, after: tuple[int, str] | None = None
+    ) -> list[tuple[str, int]]:
+        """Return ``(account_id, balance)`` by balance descending, then account id.
+
+        ``after`` is the ``(balance, account_id)`` of the last row of the
+        previous page. Accounts without a state row are left out.
         """
         ...

@@ -27,6 +27,7 @@ from relationkit.domain.customers import Account, AccountKind, Customer
 from relationkit.domain.interactions import Channel, Direction, Interaction
 from relationkit.domain.ledger import Allocation, EntryKind, LedgerEntry
 from relationkit.domain.lifecycle import StageChange
+from relationkit.domain.points import OpenLot, PointsState
 from relationkit.domain.purchases import LineItem, Purchase, Refund
 from relationkit.storage.ports.core import IdempotencyRecord
 from relationkit.storage.sql.shape import (
@@ -52,6 +53,8 @@ __all__ = [
     "INTERACTION",
     "LINE",
     "META",
+    "OPEN_LOT",
+    "POINTS_STATE",
     "PURCHASE",
     "REFUND",
     "SHAPES",
@@ -215,6 +218,37 @@ ALLOCATION = Shape(
     of="allocations",
     key=("entry_id", "position"),
 )
+POINTS_STATE = Shape(
+    "points_state",
+    PointsState,
+    [
+        value("account_id", key_type(_ID)),
+        value("last_seq", BigInteger()),
+        value("balance", BigInteger()),
+        value("pending", BigInteger()),
+        value("debt", BigInteger()),
+        value("earned", BigInteger()),
+        value("next_activation", UtcDateTime(), nullable=True),
+        value("next_expiry", UtcDateTime(), nullable=True),
+        value("next_due", UtcDateTime(), nullable=True),
+    ],
+    key=("account_id",),
+)
+OPEN_LOT = Shape(
+    "open_lots",
+    OpenLot,
+    [
+        value("id", key_type(_ID)),
+        value("account_id", key_type(_ID)),
+        flag("pending"),
+        value("points", BigInteger()),
+        value("remaining", BigInteger()),
+        value("at", UtcDateTime()),
+        value("expires_at", UtcDateTime(), nullable=True),
+        value("available_at", UtcDateTime(), nullable=True),
+        value("source", String(_KEY), nullable=True),
+    ],
+)
 IDEMPOTENCY = Shape(
     "idempotency",
     IdempotencyRecord,
@@ -239,6 +273,8 @@ SHAPES: tuple[Shape, ...] = (
     REFUND,
     ENTRY,
     ALLOCATION,
+    POINTS_STATE,
+    OPEN_LOT,
     IDEMPOTENCY,
 )
 """Every table's shape, parents before children."""

@@ -14,6 +14,7 @@ from relationkit.storage.sql.queries.aggregates import Aggregates
 from relationkit.storage.sql.queries.statements import Statements
 from relationkit.storage.sql.repositories.ledger import SqlLedger
 from relationkit.storage.sql.repositories.people import SqlAccounts, SqlCustomers
+from relationkit.storage.sql.repositories.points import SqlPoints
 from relationkit.storage.sql.repositories.purchases import SqlPurchases
 from relationkit.storage.sql.repositories.records import SqlIdempotency, SqlInteractions, SqlStages
 from relationkit.storage.sql.schema.tables import Tables
@@ -27,7 +28,7 @@ class SqlUnitOfWork:
     Besides the core repositories it implements every protocol of
     :mod:`relationkit.storage.ports.queries` in SQL: ``Savepoints``,
     ``StageCounts``, ``RecordCounts``, ``PurchaseCounts``, ``SpendRanking``
-    and ``LedgerScans``.
+    ``LedgerScans``, ``TierMeasures`` and ``BalanceRanking``.
     """
 
     def __init__(
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
         self.purchases = SqlPurchases(executor, tables, statements)
         self.ledger = SqlLedger(executor, tables, statements)
         self.idempotency = SqlIdempotency(executor, tables, statements)
+        self.points = SqlPoints(executor, tables, statements)
 
     def savepoint(self) -> AbstractContextManager[None]:
         """Return a context in which an exception undoes only what it wrote.
@@ -83,5 +85,27 @@ class SqlUnitOfWork:
     def due_accounts(
         self, as_of: pendulum.DateTime, *, after: str | None = None, limit: int = 1000
     ) -> list[str]:
-        """Return accounts with pending points to activate or lots to expire (exact, one query)."""
+        """Return accounts whose stored ``next_due`` is at or before ``as_of`` (one query)."""
         return self._a.due_accounts(self._x, as_of, after=after, limit=limit)
+
+    def points_earned_between(
+        self, account_id: str, since: pendulum.DateTime, until: pendulum.DateTime
+    ) -> int:
+        """Return the points an account earned with ``since < at <= until`` (one SUM)."""
+        return self._a.points_earned_between(self._x, account_id, since, until)
+
+    def net_spend_between(
+        self,
+        account_id: str,
+        currency: str,
+        since: pendulum.DateTime,
+        until: pendulum.DateTime,
+    ) -> int:
+        """Return an account's net spend in ``currency`` within the window (one SUM)."""
+        return self._a.net_spend_between(self._x, account_id, currency, since, until)
+
+    def top_balances(
+        self, *, limit: int, after: tuple[int, str] | None = None
+    ) -> list[tuple[str, int]]:
+        """Return ``(account_id, balance)`` by balance descending, then id (one query)."""
+        return self._a.top_balances(self._x, limit=limit, after=after)

@@ -15,7 +15,9 @@ invariant. One module per failure guarded against:
 - expiry off by a day across time zones
   (:mod:`~relationkit.testing.loyalty.timezones`);
 - earning rules, referrals, points used to pay
-  (:mod:`~relationkit.testing.loyalty.earning`).
+  (:mod:`~relationkit.testing.loyalty.earning`);
+- derived balances that drift from the ledger
+  (:mod:`~relationkit.testing.loyalty.state`).
 
 The ledger's events are in :mod:`relationkit.testing.behaviour.events`;
 input validation is relationkit's own unit tests.
@@ -34,6 +36,7 @@ from relationkit.testing.loyalty.expiry import ExpiryLoyalty
 from relationkit.testing.loyalty.idempotency import IdempotencyLoyalty, OverspendLoyalty
 from relationkit.testing.loyalty.pending import PendingLoyalty
 from relationkit.testing.loyalty.refunds import RefundLoyalty, SpentPointsLoyalty
+from relationkit.testing.loyalty.state import StateLoyalty
 from relationkit.testing.loyalty.tiers import TierLoyalty
 from relationkit.testing.loyalty.timezones import TimeZoneLoyalty
 
@@ -48,6 +51,7 @@ __all__ = [
     "ReferralLoyalty",
     "RefundLoyalty",
     "SpentPointsLoyalty",
+    "StateLoyalty",
     "TierLoyalty",
     "TimeZoneLoyalty",
 ]
@@ -65,5 +69,6 @@ class LoyaltySuite(
     EarningRuleLoyalty,
     ReferralLoyalty,
     PointsUsedLoyalty,
+    StateLoyalty,
 ):
     """Every loyalty test: subclass it with a ``Test`` name to run this level alone."""

@@ -26,6 +26,7 @@ from relationkit.testing.port.handles import HandlePort
 from relationkit.testing.port.history import HistoryPort
 from relationkit.testing.port.idempotency import IdempotencyPort
 from relationkit.testing.port.ledger import LedgerPort
+from relationkit.testing.port.paging import PagingPort, PointsPort
 from relationkit.testing.port.purchases import PurchasePort
 from relationkit.testing.port.queries import QueryPort
 from relationkit.testing.port.savepoints import SavepointPort
@@ -39,6 +40,8 @@ __all__ = [
     "HistoryPort",
     "IdempotencyPort",
     "LedgerPort",
+    "PagingPort",
+    "PointsPort",
     "PortSuite",
     "PurchasePort",
     "QueryPort",
@@ -55,6 +58,8 @@ class PortSuite(
     HistoryPort,
     PurchasePort,
     LedgerPort,
+    PagingPort,
+    PointsPort,
     IdempotencyPort,
     CopyPort,
     HandlePort,

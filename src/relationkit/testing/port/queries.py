@@ -16,7 +16,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from relationkit.domain.ledger import EntryKind
+from relationkit.domain.ledger import EntryKind, LedgerState
+from relationkit.domain.points import derive, open_lots_of
 from relationkit.money import Money
 from relationkit.storage import fallback
 from relationkit.storage.ports import (
@@ -25,6 +26,7 @@ from relationkit.storage.ports import (
     IdempotencyRepository,
     InteractionRepository,
     LedgerRepository,
+    PointsRepository,
     PurchaseRepository,
     SpendRow,
     StageRepository,
@@ -71,6 +73,10 @@ class _CoreOnly:
     def idempotency(self) -> IdempotencyRepository:
         return self._uow.idempotency
 
+    @property
+    def points(self) -> PointsRepository:
+        return self._uow.points
+
 
 def _fill(uow: UnitOfWork) -> None:
     """Four accounts in three stages, five orders in two currencies, three ledgers."""
@@ -101,15 +107,25 @@ def _fill(uow: UnitOfWork) -> None:
     )
     uow.purchases.add_refund(refund("r1", "o2", "1.00"))
     uow.purchases.add_refund(refund("r2", "o5", "8.00"))
-    uow.ledger.add_many(
-        [
+    ledgers = {
+        "acc_1": [
             entry("led_1", "acc_1", 1, points=100, expires_at=T0.add(days=30)),
-            entry("led_2", "acc_2", 1, points=10),
+            entry("led_4", "acc_1", 2, kind=EntryKind.ADJUST, points=5, at=T0.add(days=2)),
+        ],
+        "acc_2": [entry("led_2", "acc_2", 1, points=10, at=T0.add(days=1))],
+        "acc_3": [
             entry(
                 "led_3", "acc_3", 1, kind=EntryKind.PENDING, points=50, available_at=T0.add(days=14)
-            ),
-        ]
-    )
+            )
+        ],
+    }
+    uow.ledger.add_many([e for entries in ledgers.values() for e in entries])
+    # The state a service keeps beside each ledger, as it would have written it.
+    for account_id, entries in ledgers.items():
+        folded = LedgerState.replay(entries)
+        earned = sum(e.points for e in entries if e.kind is EntryKind.EARN)
+        uow.points.put_many([derive(account_id, folded, last_seq=len(entries), earned=earned)])
+        uow.points.put_lots(open_lots_of(account_id, folded))
 
 
 class QueryPort(SuiteBase):
@@ -201,7 +217,7 @@ class QueryPort(SuiteBase):
         assert (
             ["acc_1", "acc_2", "acc_3"],
             ["acc_2"],
-            ([1], []),
+            ([1, 2], []),
             ([], ["acc_3"], ["acc_1", "acc_3"]),
         ) == (
             reference.ledger_account_ids(),
@@ -211,6 +227,59 @@ class QueryPort(SuiteBase):
                 for entries in reference.ledgers(["acc_1", "acc_4"]).values()
             ),
             tuple(reference.due_accounts(T0.add(days=d)) for d in (0, 14, 31)),
+        )
+
+    def test_reference_tier_measures(self, filled: UnitOfWork) -> None:
+        """The reference sums earned points and net spend strictly after since, up to until."""
+        reference = fallback.queries(_CoreOnly(filled))
+
+        assert (100, 0, 10, 700, 700, 0) == (
+            reference.points_earned_between("acc_1", T0.subtract(days=1), T0),
+            reference.points_earned_between("acc_1", T0, T0.add(days=9)),
+            reference.points_earned_between("acc_2", T0, T0.add(days=1)),
+            reference.net_spend_between("acc_2", "EUR", T0.subtract(days=1), T0),
+            reference.net_spend_between("acc_1", "EUR", T0.subtract(days=1), T0),
+            reference.net_spend_between("acc_3", "EUR", T0.subtract(days=1), T0),
+        )
+
+    def test_tier_measures_match_the_reference(self, filled: UnitOfWork) -> None:
+        """TierMeasures, where implemented, gives the reference sums."""
+        reference = fallback.queries(_CoreOnly(filled))
+        queries = fallback.queries(filled)
+        windows = [(T0.subtract(days=1), T0), (T0, T0.add(days=9)), (T0.subtract(days=9), T0)]
+        for account_id in ("acc_1", "acc_2", "acc_3", "acc_4"):
+            for since, until in windows:
+                assert reference.points_earned_between(
+                    account_id, since, until
+                ) == queries.points_earned_between(account_id, since, until)
+                for currency in ("EUR", "USD"):
+                    assert reference.net_spend_between(
+                        account_id, currency, since, until
+                    ) == queries.net_spend_between(account_id, currency, since, until)
+
+    def test_reference_balance_ranking(self, filled: UnitOfWork) -> None:
+        """The reference ranks stored balances, highest first, and pages after a row."""
+        reference = fallback.queries(_CoreOnly(filled))
+
+        assert (
+            [("acc_1", 105), ("acc_2", 10), ("acc_3", 0)],
+            [("acc_2", 10), ("acc_3", 0)],
+        ) == (
+            reference.top_balances(limit=10),
+            reference.top_balances(limit=10, after=(105, "acc_1")),
+        )
+
+    def test_balance_ranking_matches_the_reference(self, filled: UnitOfWork) -> None:
+        """BalanceRanking, where implemented, gives the reference pages."""
+        reference = fallback.queries(_CoreOnly(filled))
+        queries = fallback.queries(filled)
+
+        assert (
+            reference.top_balances(limit=2),
+            reference.top_balances(limit=2, after=(10, "acc_2")),
+        ) == (
+            queries.top_balances(limit=2),
+            queries.top_balances(limit=2, after=(10, "acc_2")),
         )
 
     def test_ledger_scans_match_the_reference(self, filled: UnitOfWork) -> None:

@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any
 
 import pendulum
-from sqlalchemy import Select, bindparam, exists, func, not_, select, union
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 
 from relationkit.domain.ledger import EntryKind
 from relationkit.storage.ports.core import chunked
@@ -24,7 +24,7 @@ from relationkit.storage.sql.schema.tables import Tables
 __all__ = ["Aggregates"]
 
 CHUNK = 500
-_NOT_LOTS = (EntryKind.PENDING.value, EntryKind.VOID.value)
+_EARNED = (EntryKind.EARN.value, EntryKind.ACTIVATE.value)
 
 
 class Aggregates:
@@ -81,55 +81,16 @@ class Aggregates:
         return self._ledger_ids(after=True)
 
     def _due(self, *, after: bool) -> Select[Any]:
-        """Accounts with a pending lot to activate or a lot to expire at ``as_of``.
-
-        The ledger folds in ``seq`` order (never by id, which carries a
-        writer's clock): only entries written after a lot settle it. So an
-        activation, a void or a debit counts against a lot only when it is
-        a later entry of the same account, as in
-        :meth:`~relationkit.domain.ledger.LedgerState.apply`.
-        """
-        e, a = self._t.ledger_entries, self._t.ledger_allocations
-        as_of = bindparam("as_of", type_=e.c.expires_at.type)
-        later = (e.c.account_id > bindparam("after"),) if after else ()
-        taker = e.alias("taker")
-
-        def taken(*kinds: Any) -> Any:
-            return (
-                select(func.coalesce(func.sum(a.c.points), 0))
-                .join(taker, taker.c.id == a.c.entry_id)
-                .where(
-                    a.c.lot_id == e.c.id,
-                    taker.c.account_id == e.c.account_id,
-                    taker.c.seq > e.c.seq,
-                    *kinds,
-                )
-                .scalar_subquery()
-            )
-
-        activator = e.alias("activator")
-        activated = exists().where(
-            activator.c.lot_id == e.c.id,
-            activator.c.account_id == e.c.account_id,
-            activator.c.kind == EntryKind.ACTIVATE.value,
-            activator.c.seq > e.c.seq,
+        """States whose ``next_due`` is at or before ``as_of`` (the ``next_due`` index)."""
+        p = self._t.points_state
+        as_of = bindparam("as_of", type_=p.c.next_due.type)
+        later = (p.c.account_id > bindparam("after"),) if after else ()
+        return (
+            select(p.c.account_id)
+            .where(p.c.next_due <= as_of, *later)
+            .order_by(p.c.account_id)
+            .limit(limit())
         )
-        pending_due = select(e.c.account_id).where(
-            *later,
-            e.c.kind == EntryKind.PENDING.value,
-            e.c.available_at <= as_of,
-            not_(activated),
-            e.c.points - taken(taker.c.kind == EntryKind.VOID.value) > 0,
-        )
-        lots_due = select(e.c.account_id).where(
-            *later,
-            e.c.kind.not_in(_NOT_LOTS),
-            e.c.points > 0,
-            e.c.expires_at <= as_of,
-            e.c.points - e.c.debt - taken(taker.c.kind.not_in(_NOT_LOTS), taker.c.points < 0) > 0,
-        )
-        due = union(pending_due, lots_due).subquery("due")
-        return select(due.c.account_id).order_by(due.c.account_id).limit(limit())
 
     @cached_property
     def _due_first(self) -> Select[Any]:
@@ -138,6 +99,55 @@ class Aggregates:
     @cached_property
     def _due_after(self) -> Select[Any]:
         return self._due(after=True)
+
+    def _balances(self, *, after: bool) -> Select[Any]:
+        p = self._t.points_state
+        stmt = select(p.c.account_id, p.c.balance)
+        if after:
+            b = bindparam("balance", type_=p.c.balance.type)
+            stmt = stmt.where(
+                or_(p.c.balance < b, and_(p.c.balance == b, p.c.account_id > bindparam("after")))
+            )
+        return stmt.order_by(p.c.balance.desc(), p.c.account_id).limit(limit())
+
+    @cached_property
+    def _balances_first(self) -> Select[Any]:
+        return self._balances(after=False)
+
+    @cached_property
+    def _balances_after(self) -> Select[Any]:
+        return self._balances(after=True)
+
+    @cached_property
+    def _earned(self) -> Select[Any]:
+        """Points earned by ``account_id`` with ``since < at <= until`` (by account and time)."""
+        e = self._t.ledger_entries
+        counted = or_(
+            e.c.kind.in_(_EARNED),
+            and_(e.c.kind == EntryKind.REVERSE.value, e.c.points < 0),
+        )
+        return select(func.coalesce(func.sum(e.c.points), 0)).where(
+            e.c.account_id == bindparam("account_id"),
+            e.c.at > bindparam("since", type_=e.c.at.type),
+            e.c.at <= bindparam("until", type_=e.c.at.type),
+            counted,
+        )
+
+    @cached_property
+    def _net_spend(self) -> Select[Any]:
+        """Net spend of ``account_id`` in ``currency`` in a window, each order net of refunds."""
+        p, r = self._t.purchases, self._t.refunds
+        refunded = (
+            select(func.coalesce(func.sum(r.c.amount_minor), 0))
+            .where(r.c.order_id == p.c.order_id)
+            .scalar_subquery()
+        )
+        return select(func.coalesce(func.sum(p.c.total_minor - refunded), 0)).where(
+            p.c.account_id == bindparam("account_id"),
+            p.c.occurred_at > bindparam("since", type_=p.c.occurred_at.type),
+            p.c.occurred_at <= bindparam("until", type_=p.c.occurred_at.type),
+            p.c.currency == bindparam("currency"),
+        )
 
     # -- queries --------------------------------------------------------------
 
@@ -176,8 +186,39 @@ class Aggregates:
     def due_accounts(
         self, x: Executor, as_of: pendulum.DateTime, *, after: str | None, limit: int
     ) -> list[str]:
-        """See :class:`~relationkit.storage.ports.queries.LedgerScans` (one query, exact)."""
+        """See :class:`~relationkit.storage.ports.queries.LedgerScans` (one query on the states)."""
         params: dict[str, Any] = {"as_of": as_of, "limit": max(limit, 0)}
         if after is None:
             return [r.account_id for r in x.rows(self._due_first, params)]
         return [r.account_id for r in x.rows(self._due_after, {**params, "after": after})]
+
+    def top_balances(
+        self, x: Executor, *, limit: int, after: tuple[int, str] | None
+    ) -> list[tuple[str, int]]:
+        """See :class:`~relationkit.storage.ports.queries.BalanceRanking` (one query)."""
+        params: dict[str, Any] = {"limit": max(limit, 0)}
+        if after is None:
+            found = x.rows(self._balances_first, params)
+        else:
+            params.update(balance=after[0], after=after[1])
+            found = x.rows(self._balances_after, params)
+        return [(r.account_id, int(r.balance)) for r in found]
+
+    def points_earned_between(
+        self, x: Executor, account_id: str, since: pendulum.DateTime, until: pendulum.DateTime
+    ) -> int:
+        """See :class:`~relationkit.storage.ports.queries.TierMeasures` (one SUM)."""
+        params = {"account_id": account_id, "since": since, "until": until}
+        return int(x.scalar(self._earned, params))
+
+    def net_spend_between(
+        self,
+        x: Executor,
+        account_id: str,
+        currency: str,
+        since: pendulum.DateTime,
+        until: pendulum.DateTime,
+    ) -> int:
+        """See :class:`~relationkit.storage.ports.queries.TierMeasures` (one SUM)."""
+        params = {"account_id": account_id, "currency": currency, "since": since, "until": until}
+        return int(x.scalar(self._net_spend, params))

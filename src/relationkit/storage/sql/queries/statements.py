@@ -22,6 +22,8 @@ from sqlalchemy.sql.elements import BindParameter
 
 from relationkit.storage.sql import mapping
 from relationkit.storage.sql.queries.inserts import BulkInsert
+from relationkit.storage.sql.queries.pages import Pages
+from relationkit.storage.sql.queries.points import PointsStatements
 from relationkit.storage.sql.schema.tables import Tables
 
 __all__ = ["Statements", "many"]
@@ -61,6 +63,16 @@ class Statements:
     def inserts(self) -> dict[str, BulkInsert]:
         """The bulk INSERT of each table, by table attribute name."""
         return {t.name.removeprefix(self._prefix): BulkInsert(t) for t in self._t.all}
+
+    @cached_property
+    def pages(self) -> Pages:
+        """The page statements of an account's purchases and interactions."""
+        return Pages(self._t)
+
+    @cached_property
+    def points(self) -> PointsStatements:
+        """The statements of the loyalty state tables."""
+        return PointsStatements(self._t)
 
     @cached_property
     def account_update(self) -> Update:
@@ -305,6 +317,62 @@ class Statements:
             select(a)
             .join(e, e.c.id == a.c.entry_id)
             .where(e.c.account_id.in_(many("account_ids")))
+            .order_by(a.c.entry_id, a.c.position)
+        )
+
+    @cached_property
+    def entries_after(self) -> Select[Any]:
+        """The entries of ``account_id`` with ``seq`` above ``after_seq``, in ``seq`` order."""
+        e = self._t.ledger_entries
+        return (
+            select(e)
+            .where(e.c.account_id == bindparam("account_id"), e.c.seq > bindparam("after_seq"))
+            .order_by(e.c.seq)
+        )
+
+    @cached_property
+    def entries_page(self) -> Select[Any]:
+        """:attr:`entries_after`, at most ``limit``."""
+        return self.entries_after.limit(limit())
+
+    @cached_property
+    def allocations_between(self) -> Select[Any]:
+        """The allocations of ``account_id``'s entries with ``after_seq < seq <= last_seq``."""
+        e, a = self._t.ledger_entries, self._t.ledger_allocations
+        return (
+            select(a)
+            .join(e, e.c.id == a.c.entry_id)
+            .where(
+                e.c.account_id == bindparam("account_id"),
+                e.c.seq > bindparam("after_seq"),
+                e.c.seq <= bindparam("last_seq"),
+            )
+            .order_by(a.c.entry_id, a.c.position)
+        )
+
+    @cached_property
+    def entries_by_source(self) -> Select[Any]:
+        """The entries of ``account_id`` whose source is ``source``, in ``seq`` order."""
+        e = self._t.ledger_entries
+        return (
+            select(e)
+            .where(e.c.account_id == bindparam("account_id"), e.c.source == bindparam("source"))
+            .order_by(e.c.seq)
+        )
+
+    @cached_property
+    def entry(self) -> Select[Any]:
+        """An entry by ``id``."""
+        e = self._t.ledger_entries
+        return select(e).where(e.c.id == bindparam("id"))
+
+    @cached_property
+    def allocations_of_entries(self) -> Select[Any]:
+        """The allocations of ``entry_ids`` (expanding), by entry then position."""
+        a = self._t.ledger_allocations
+        return (
+            select(a)
+            .where(a.c.entry_id.in_(many("entry_ids")))
             .order_by(a.c.entry_id, a.c.position)
         )
 

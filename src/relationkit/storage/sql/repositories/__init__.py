@@ -8,11 +8,16 @@ IN lists of at most :data:`CHUNK` keys, one query per chunk, never one per key.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+import pendulum
+
 from relationkit.storage.sql.execution import Executor
 from relationkit.storage.sql.queries.statements import Statements
 from relationkit.storage.sql.schema.tables import Tables
 
-__all__ = ["CHUNK", "Repository"]
+__all__ = ["CHUNK", "Repository", "page_params"]
 
 CHUNK = 500
 """Keys per IN list: well under every dialect's bound-parameter limit."""
@@ -33,3 +38,15 @@ class Repository:
         self._x = executor
         self._t = tables
         self._s = statements
+
+
+def page_params(
+    key: Mapping[str, Any], after: tuple[pendulum.DateTime, str] | None, limit: int | None
+) -> dict[str, Any]:
+    """Return the parameters of a page statement (see :mod:`..queries.pages`)."""
+    params = dict(key)
+    if after is not None:
+        params.update(after_at=after[0], after_id=after[1])
+    if limit is not None:
+        params["limit"] = max(limit, 0)
+    return params

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from relationkit.domain.ledger import Allocation, LedgerEntry
 from relationkit.storage.ports.core import chunked
@@ -35,9 +36,53 @@ class SqlLedger(Repository):
         self._x.insert(inserts["ledger_entries"], ENTRY.rows(entries), dangling="account_id")
         self._x.insert(inserts["ledger_allocations"], ALLOCATION.rows(entries), dangling="entry_id")
 
-    def for_account(self, account_id: str) -> list[LedgerEntry]:
-        """Return an account's entries in ``seq`` order (two queries)."""
-        return self._load([account_id])[account_id]
+    def for_account(
+        self, account_id: str, *, after_seq: int = 0, limit: int | None = None
+    ) -> list[LedgerEntry]:
+        """Return an account's entries after ``after_seq`` in ``seq`` order, at most ``limit``.
+
+        Two queries, both on the ``(account_id, seq)`` index: the page of
+        entries, then the allocations of exactly that page.
+        """
+        s, x = self._s, self._x
+        params: dict[str, object] = {"account_id": account_id, "after_seq": after_seq}
+        if limit is None:
+            heads = x.rows(s.entries_after, params)
+        else:
+            heads = x.rows(s.entries_page, {**params, "limit": max(limit, 0)})
+        if not heads:
+            return []
+        allocated = x.rows(s.allocations_between, {**params, "last_seq": heads[-1].seq})
+        return self._assemble(heads, allocated)
+
+    def by_source(self, account_id: str, source: str) -> list[LedgerEntry]:
+        """Return an account's entries caused by ``source``, in ``seq`` order.
+
+        On the ``(account_id, source)`` index, then the allocations of the
+        entries found (a chunk of ids per query).
+        """
+        params = {"account_id": account_id, "source": source}
+        heads = self._x.rows(self._s.entries_by_source, params)
+        return self._with_allocations(heads)
+
+    def get(self, entry_id: str) -> LedgerEntry | None:
+        """Return one entry by its id, with its allocations."""
+        found = self._with_allocations(self._x.rows(self._s.entry, {"id": entry_id}))
+        return found[0] if found else None
+
+    def _with_allocations(self, heads: Sequence[Any]) -> list[LedgerEntry]:
+        allocated: list[Any] = []
+        for chunk in chunked([h.id for h in heads], CHUNK):
+            allocated += self._x.rows(self._s.allocations_of_entries, {"entry_ids": list(chunk)})
+        return self._assemble(heads, allocated)
+
+    @staticmethod
+    def _assemble(heads: Sequence[Any], allocated: Sequence[Any]) -> list[LedgerEntry]:
+        allocations: defaultdict[str, list[Allocation]] = defaultdict(list)
+        load_allocation, load = ALLOCATION.load, ENTRY.load
+        for row in allocated:
+            allocations[row.entry_id].append(load_allocation(row))
+        return [load(h, allocations.get(h.id, ())) for h in heads]
 
     def for_accounts(self, account_ids: Sequence[str]) -> dict[str, list[LedgerEntry]]:
         """Return the entries of several accounts, each list in ``seq`` order ([] if none).

@@ -12,12 +12,13 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pendulum
 from sqlalchemy import Select
 
 from relationkit.domain.purchases import LineItem, Purchase, Refund
 from relationkit.storage.ports.core import chunked
 from relationkit.storage.sql.mapping import LINE, PURCHASE, REFUND
-from relationkit.storage.sql.repositories import CHUNK, Repository
+from relationkit.storage.sql.repositories import CHUNK, Repository, page_params
 
 __all__ = ["SqlPurchases"]
 
@@ -76,18 +77,38 @@ class SqlPurchases(Repository):
         found = self._x.rows(self._s.refund, {"refund_id": refund_id})
         return REFUND.load(found[0]) if found else None
 
-    def for_account(self, account_id: str) -> list[Purchase]:
+    def for_account(
+        self,
+        account_id: str,
+        *,
+        after: tuple[pendulum.DateTime, str] | None = None,
+        limit: int | None = None,
+    ) -> list[Purchase]:
         """Return an account's purchases, in ``occurred_at`` then id order.
 
-        Three queries whatever the number of purchases: lines and refunds are
-        selected through a subquery on the account.
+        ``after`` is the ``(occurred_at, id)`` of the previous page's last
+        purchase; ``limit`` caps the page. The whole list is three queries
+        (lines and refunds through a subquery on the account); a page is one
+        query plus lines and refunds of its orders, a chunk per query.
         """
         s = self._s
         key = {"account_id": account_id}
-        heads = self._x.rows(s.purchases_of_account, key)
-        if not heads:
-            return []
-        return list(self._assemble(heads, s.lines_of_account, s.refunds_of_account, key).values())
+        if after is None and limit is None:
+            heads = self._x.rows(s.purchases_of_account, key)
+            if not heads:
+                return []
+            found = self._assemble(heads, s.lines_of_account, s.refunds_of_account, key)
+            return list(found.values())
+        params = page_params(key, after, limit)
+        stmt = s.pages.of("purchases", after=after is not None, limited=limit is not None)
+        heads = self._x.rows(stmt, params)
+        page: dict[str, Purchase] = {}
+        for chunk in chunked([h.order_id for h in heads], CHUNK):
+            wanted = set(chunk)
+            part = [h for h in heads if h.order_id in wanted]
+            keys = {"order_ids": list(chunk)}
+            page.update(self._assemble(part, s.lines_of_orders, s.refunds_of_orders, keys))
+        return [page[h.order_id] for h in heads]
 
     def _assemble(
         self,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pendulum
+
 from relationkit.domain.interactions import Interaction
 from relationkit.domain.lifecycle import StageChange
 from relationkit.storage.ports.core import IdempotencyRecord
 from relationkit.storage.sql.mapping import IDEMPOTENCY, INTERACTION, STAGE_CHANGE
-from relationkit.storage.sql.repositories import Repository
+from relationkit.storage.sql.repositories import Repository, page_params
 
 __all__ = ["SqlIdempotency", "SqlInteractions", "SqlStages"]
 
@@ -39,9 +41,26 @@ class SqlInteractions(Repository):
         rows = INTERACTION.rows([interaction])
         self._x.insert(self._s.inserts["interactions"], rows, dangling="account_id")
 
-    def for_account(self, account_id: str) -> list[Interaction]:
-        """Return an account's interactions, in ``occurred_at`` then id order."""
-        found = self._x.rows(self._s.interactions_of_account, {"account_id": account_id})
+    def for_account(
+        self,
+        account_id: str,
+        *,
+        after: tuple[pendulum.DateTime, str] | None = None,
+        limit: int | None = None,
+    ) -> list[Interaction]:
+        """Return an account's interactions, in ``occurred_at`` then id order.
+
+        ``after`` is the ``(occurred_at, id)`` of the previous page's last
+        row; ``limit`` caps the page (None: all that follow). One query.
+        """
+        key = {"account_id": account_id}
+        if after is None and limit is None:
+            found = self._x.rows(self._s.interactions_of_account, key)
+        else:
+            stmt = self._s.pages.of(
+                "interactions", after=after is not None, limited=limit is not None
+            )
+            found = self._x.rows(stmt, page_params(key, after, limit))
         return [INTERACTION.load(r) for r in found]
 
 

@@ -11,10 +11,13 @@ credit again, and a re-stamped version would hide both.
 
 A store recording another schema version is refused before anything else is
 looked at; migrating it is the job of the shipped migrations, not of opening.
+A version the migrations upgrade from (:data:`UPGRADABLE`) is refused with
+the exact command that upgrades it (:func:`upgrade_command`).
 """
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,9 +28,27 @@ from relationkit.errors import SchemaMismatch, StorageError
 from relationkit.storage.sql.dialects.postgresql import lock_schema
 from relationkit.storage.sql.schema.tables import SCHEMA_VERSION, Tables
 
-__all__ = ["VERSION_KEY", "prepare"]
+__all__ = ["UPGRADABLE", "VERSION_KEY", "prepare", "upgrade_command"]
 
 VERSION_KEY = "schema_version"
+
+UPGRADABLE = frozenset({"2"})
+"""Recorded versions ``relationkit db upgrade`` takes to :data:`SCHEMA_VERSION`."""
+
+DEFAULT_PREFIX = "rk_"
+
+
+def upgrade_command(url: str, prefix: str = DEFAULT_PREFIX) -> str:
+    """Return the shell command that upgrades the store at ``url`` with tables ``prefix``.
+
+    Args:
+        url: the database URL, its password already hidden by the caller.
+        prefix: the store's table prefix (named only when not the default).
+    """
+    command = f"relationkit db upgrade {shlex.quote(url)}"
+    if prefix != DEFAULT_PREFIX:
+        command += f" --prefix {shlex.quote(prefix)}"
+    return command
 
 
 def prepare(connection: Connection, tables: Tables, *, create: bool) -> None:
@@ -80,7 +101,11 @@ def prepare(connection: Connection, tables: Tables, *, create: bool) -> None:
             select(meta.c.value).where(meta.c.key == VERSION_KEY)
         ).scalar_one_or_none()
         if found is not None and found != SCHEMA_VERSION:
-            raise SchemaMismatch(found, SCHEMA_VERSION)
+            upgrade = None
+            if found in UPGRADABLE:
+                url = connection.engine.url.render_as_string(hide_password=True)
+                upgrade = upgrade_command(url, tables.prefix)
+            raise SchemaMismatch(found, SCHEMA_VERSION, upgrade=upgrade)
     problems = [f"table {t.name} is missing" for t in tables.all if t not in existing]
     by_schema: dict[str | None, list[Table]] = {}
     for table in existing:

@@ -27,7 +27,6 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.schema import SchemaItem, conv
 
@@ -35,11 +34,17 @@ from relationkit.storage.sql import mapping as m
 
 __all__ = ["NAMING_CONVENTION", "SCHEMA_VERSION", "Tables", "build_tables", "new_metadata"]
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 """The layout version stored in the meta table; another one refuses to open.
 
 2: ``ledger_entries.seq`` with the unique ``(account_id, seq)``; references
 from stage changes, interactions, purchases and ledger entries to accounts.
+3: ``points_state`` and ``open_lots`` (the loyalty state kept beside the
+ledger); ledger indexes on ``(account_id, source)`` and ``(account_id, at)``;
+the ledger's ``lot_id``, ``expires_at`` and ``available_at`` indexes and the
+allocations' ``lot_id`` index, which only the old due scan used, are gone.
+Each version is one revision of the shipped migrations
+(:mod:`relationkit.storage.sql.migrations`).
 """
 
 NAMING_CONVENTION: Mapping[str, str] = {
@@ -79,7 +84,10 @@ class Tables:
     refunds: Table
     ledger_entries: Table
     ledger_allocations: Table
+    points_state: Table
+    open_lots: Table
     idempotency: Table
+    prefix: str
     logical_names: Mapping[str, str]
     column_names: Mapping[tuple[str, ...], str]
 
@@ -97,6 +105,8 @@ class Tables:
             self.refunds,
             self.ledger_entries,
             self.ledger_allocations,
+            self.points_state,
+            self.open_lots,
             self.idempotency,
         )
 
@@ -162,6 +172,7 @@ def build_tables(metadata: MetaData, prefix: str = "rk_") -> Tables:
     stages, interactions = n.name(m.STAGE_CHANGE), n.name(m.INTERACTION)
     purchases, lines, refunds = n.name(m.PURCHASE), n.name(m.LINE), n.name(m.REFUND)
     entries, allocations = n.name(m.ENTRY), n.name(m.ALLOCATION)
+    states, lots = n.name(m.POINTS_STATE), n.name(m.OPEN_LOT)
     idempotency = n.name(m.IDEMPOTENCY)
     account_id = (accounts, "id")
 
@@ -236,24 +247,10 @@ def build_tables(metadata: MetaData, prefix: str = "rk_") -> Tables:
             # Two writers numbering the same account's entries collide here.
             n.unique(entries, ("account_id", "seq"), "ledger_seq"),
             n.refers(entries, "account_id", *account_id),
-            # The "is this lot settled?" probes of due_accounts.
-            n.index(entries, "lot_id", "lot_id"),
-            # Candidates of due_accounts. Only credits expire and only pending
-            # entries unlock, so partial indexes leave the other rows out.
-            n.index(
-                entries,
-                "expires_at",
-                "expires_at",
-                postgresql_where=text("expires_at IS NOT NULL"),
-                sqlite_where=text("expires_at IS NOT NULL"),
-            ),
-            n.index(
-                entries,
-                "available_at",
-                "available_at",
-                postgresql_where=text("available_at IS NOT NULL"),
-                sqlite_where=text("available_at IS NOT NULL"),
-            ),
+            # LedgerRepository.by_source (a refund finds its order's entries).
+            n.index(entries, "account_id_source", "account_id", "source"),
+            # TierMeasures.points_earned_between: one account's window of time.
+            n.index(entries, "account_id_at", "account_id", "at"),
         ),
         ledger_allocations=_table(
             metadata,
@@ -261,7 +258,25 @@ def build_tables(metadata: MetaData, prefix: str = "rk_") -> Tables:
             m.ALLOCATION,
             n.key(allocations, ("entry_id", "position"), "allocation"),
             n.refers(allocations, "entry_id", entries, "id"),
-            n.index(allocations, "lot_id", "lot_id"),
+        ),
+        points_state=_table(
+            metadata,
+            states,
+            m.POINTS_STATE,
+            n.key(states, ("account_id",), "points_state"),
+            n.refers(states, "account_id", *account_id),
+            # LedgerScans.due_accounts: the states due by a given instant.
+            n.index(states, "next_due", "next_due", "account_id"),
+            # BalanceRanking.top_balances, read backwards.
+            n.index(states, "balance", "balance", "account_id"),
+        ),
+        open_lots=_table(
+            metadata,
+            lots,
+            m.OPEN_LOT,
+            n.key(lots, ("id",), "open_lot"),
+            n.refers(lots, "account_id", *account_id),
+            n.index(lots, "account_id", "account_id", "id"),
         ),
         idempotency=_table(
             metadata,
@@ -269,6 +284,7 @@ def build_tables(metadata: MetaData, prefix: str = "rk_") -> Tables:
             m.IDEMPOTENCY,
             n.key(idempotency, ("scope", "key"), "idempotency_key"),
         ),
+        prefix=prefix,
         logical_names=n.logical,
         column_names=n.columns,
     )

@@ -5,9 +5,11 @@ store and keeps an undo log, so a rollback (or a failed savepoint) restores
 exactly what was there. Nothing is shared between two ``MemoryStorage``
 objects, and nothing survives the process.
 
-It implements the core port and :class:`~relationkit.storage.ports.Savepoints`
-only: every optional query is answered by :mod:`relationkit.storage.fallback`,
-so the reference answers run on every test of the memory backend. Stored and
+It implements the core port, :class:`~relationkit.storage.ports.Savepoints`
+and :class:`~relationkit.storage.ports.PurchaseCounts` (an index it keeps
+anyway); every other optional query is answered by
+:mod:`relationkit.storage.fallback`, so the reference answers run on every
+test of the memory backend. Stored and
 returned customers carry their own copy of ``attributes``: mutating what a
 caller passed in, or what a read returned, never changes the store.
 """
@@ -17,25 +19,39 @@ from __future__ import annotations
 import bisect
 import copy
 import threading
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypeVar
 
 import attrs
+import pendulum
 
 from relationkit._validate import email_key
 from relationkit.domain.customers import Account, Customer
 from relationkit.domain.interactions import Interaction
-from relationkit.domain.ledger import LedgerEntry
 from relationkit.domain.lifecycle import StageChange
 from relationkit.domain.purchases import Purchase, Refund
 from relationkit.errors import DanglingReference, DuplicateKey, NotFound, StorageError
+from relationkit.storage.memory.ledger import MemoryLedger, MemoryPoints
+from relationkit.storage.memory.tables import Tables
+from relationkit.storage.memory.undo import Undo, append_item, set_item
 from relationkit.storage.ports.core import IdempotencyRecord
 
 __all__ = ["MemoryStorage"]
 
-Undo = Callable[[], None]
+
+R = TypeVar("R")
+
+
+def _page(
+    rows: list[R],
+    key: Callable[[R], tuple[pendulum.DateTime, str]],
+    after: tuple[pendulum.DateTime, str] | None,
+    limit: int | None,
+) -> list[R]:
+    """Return the rows (sorted by ``key``) after ``after``, at most ``limit``."""
+    start = bisect.bisect_right(rows, after, key=key) if after is not None else 0
+    return rows[start : None if limit is None else start + limit]
 
 
 def _own(customer: Customer) -> Customer:
@@ -43,28 +59,9 @@ def _own(customer: Customer) -> Customer:
     return attrs.evolve(customer, attributes=copy.deepcopy(customer.attributes))
 
 
-class _Tables:
-    def __init__(self) -> None:
-        self.accounts: dict[str, Account] = {}
-        self.customers: dict[str, Customer] = {}
-        self.customers_by_email: dict[str, str] = {}
-        self.customers_by_external: dict[str, str] = {}
-        self.customers_by_account: defaultdict[str, list[str]] = defaultdict(list)
-        self.stages: defaultdict[str, list[StageChange]] = defaultdict(list)
-        self.interactions: defaultdict[str, list[Interaction]] = defaultdict(list)
-        self.interaction_ids: dict[str, str] = {}
-        self.purchases: dict[str, Purchase] = {}
-        self.purchases_by_account: defaultdict[str, list[str]] = defaultdict(list)
-        self.refunds: dict[str, Refund] = {}
-        self.ledger: defaultdict[str, list[LedgerEntry]] = defaultdict(list)
-        self.ledger_ids: dict[str, str] = {}
-        self.ledger_seqs: dict[tuple[str, int], str] = {}
-        self.idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
-
-
-class _UnitOfWork:
-    def __init__(self, tables: _Tables, write: bool) -> None:
-        self._t = tables
+class UnitOfWork:
+    def __init__(self, tables: Tables, write: bool) -> None:
+        self._t = self.tables = tables
         self._write = write
         self._undo: list[Undo] = []
         self.accounts = _Accounts(self)
@@ -72,8 +69,9 @@ class _UnitOfWork:
         self.stages = _Stages(self)
         self.interactions = _Interactions(self)
         self.purchases = _Purchases(self)
-        self.ledger = _Ledger(self)
+        self.ledger = MemoryLedger(self)
         self.idempotency = _Idempotency(self)
+        self.points = MemoryPoints(self)
 
     def _log(self, undo: Undo) -> None:
         if not self._write:
@@ -93,28 +91,14 @@ class _UnitOfWork:
             self.rollback_to(mark)
             raise
 
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-def _set(d: dict[K, V], key: K, uow: _UnitOfWork) -> None:
-    """Log the undo of an assignment to ``d[key]`` (before it happens)."""
-    if key in d:
-        old = d[key]
-        uow._log(lambda: d.__setitem__(key, old))
-    else:
-        uow._log(lambda: d.__delitem__(key))
-
-
-def _append(lst: list[V], uow: _UnitOfWork) -> None:
-    """Log the undo of an append to ``lst`` (before it happens)."""
-    size = len(lst)
-    uow._log(lambda: lst.__delitem__(slice(size, None)))
+    def purchase_counts(self, account_ids: Sequence[str]) -> dict[str, int]:
+        """Count each account's purchases from the store's index (no scan)."""
+        owned = self._t.purchases_by_account
+        return {a: len(owned.get(a, ())) for a in account_ids}
 
 
 class _Accounts:
-    def __init__(self, uow: _UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork) -> None:
         self._u = uow
         self._t = uow._t
 
@@ -122,7 +106,7 @@ class _Accounts:
         for account in accounts:
             if account.id in self._t.accounts:
                 raise DuplicateKey("account_id")
-            _set(self._t.accounts, account.id, self._u)
+            set_item(self._t.accounts, account.id, self._u)
             self._t.accounts[account.id] = account
 
     def get_many(
@@ -135,7 +119,7 @@ class _Accounts:
         for account in accounts:
             if account.id not in self._t.accounts:
                 raise NotFound("account", account.id)
-            _set(self._t.accounts, account.id, self._u)
+            set_item(self._t.accounts, account.id, self._u)
             self._t.accounts[account.id] = account
 
     def ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
@@ -145,7 +129,7 @@ class _Accounts:
 
 
 class _Customers:
-    def __init__(self, uow: _UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork) -> None:
         self._u = uow
         self._t = uow._t
 
@@ -159,10 +143,10 @@ class _Customers:
                 if owner is not None and owner != customer.id:
                     raise DuplicateKey("email")
             if old_email is not None:
-                _set(t.customers_by_email, old_email, u)
+                set_item(t.customers_by_email, old_email, u)
                 del t.customers_by_email[old_email]
             if new_email is not None:
-                _set(t.customers_by_email, new_email, u)
+                set_item(t.customers_by_email, new_email, u)
                 t.customers_by_email[new_email] = customer.id
         old_ext = old.external_id if old else None
         if customer.external_id != old_ext:
@@ -171,10 +155,10 @@ class _Customers:
                 if owner is not None and owner != customer.id:
                     raise DuplicateKey("external_id")
             if old_ext is not None:
-                _set(t.customers_by_external, old_ext, u)
+                set_item(t.customers_by_external, old_ext, u)
                 del t.customers_by_external[old_ext]
             if customer.external_id is not None:
-                _set(t.customers_by_external, customer.external_id, u)
+                set_item(t.customers_by_external, customer.external_id, u)
                 t.customers_by_external[customer.external_id] = customer.id
 
     def add_many(self, customers: Sequence[Customer]) -> None:
@@ -184,10 +168,10 @@ class _Customers:
             if customer.account_id not in self._t.accounts:
                 raise DanglingReference("account_id")
             self._index(customer, None)
-            _set(self._t.customers, customer.id, self._u)
+            set_item(self._t.customers, customer.id, self._u)
             self._t.customers[customer.id] = _own(customer)
             members = self._t.customers_by_account[customer.account_id]
-            _append(members, self._u)
+            append_item(members, self._u)
             members.append(customer.id)
 
     def get_many(self, customer_ids: Sequence[str]) -> dict[str, Customer]:
@@ -213,15 +197,15 @@ class _Customers:
         if customer.account_id not in self._t.accounts:
             raise DanglingReference("account_id")
         self._index(customer, old)
-        _set(self._t.customers, customer.id, self._u)
+        set_item(self._t.customers, customer.id, self._u)
         self._t.customers[customer.id] = _own(customer)
         if customer.account_id != old.account_id:
             t, u = self._t, self._u
             before = t.customers_by_account[old.account_id]
-            _set(t.customers_by_account, old.account_id, u)
+            set_item(t.customers_by_account, old.account_id, u)
             t.customers_by_account[old.account_id] = [c for c in before if c != customer.id]
             after = t.customers_by_account[customer.account_id]
-            _append(after, u)
+            append_item(after, u)
             after.append(customer.id)
 
     def for_account(self, account_id: str) -> list[Customer]:
@@ -230,7 +214,7 @@ class _Customers:
 
 
 class _Stages:
-    def __init__(self, uow: _UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork) -> None:
         self._u = uow
         self._t = uow._t
 
@@ -239,7 +223,7 @@ class _Stages:
             if change.account_id not in self._t.accounts:
                 raise DanglingReference("account_id")
             history = self._t.stages[change.account_id]
-            _append(history, self._u)
+            append_item(history, self._u)
             history.append(change)
 
     def for_account(self, account_id: str) -> list[StageChange]:
@@ -247,7 +231,7 @@ class _Stages:
 
 
 class _Interactions:
-    def __init__(self, uow: _UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork) -> None:
         self._u = uow
         self._t = uow._t
 
@@ -256,19 +240,27 @@ class _Interactions:
             raise DuplicateKey("interaction_id")
         if interaction.account_id not in self._t.accounts:
             raise DanglingReference("account_id")
-        _set(self._t.interaction_ids, interaction.id, self._u)
+        set_item(self._t.interaction_ids, interaction.id, self._u)
         self._t.interaction_ids[interaction.id] = interaction.account_id
         items = self._t.interactions[interaction.account_id]
-        _append(items, self._u)
+        append_item(items, self._u)
         items.append(interaction)
 
-    def for_account(self, account_id: str) -> list[Interaction]:
-        items = self._t.interactions.get(account_id, [])
-        return sorted(items, key=lambda i: (i.occurred_at, i.id))
+    def for_account(
+        self,
+        account_id: str,
+        *,
+        after: tuple[pendulum.DateTime, str] | None = None,
+        limit: int | None = None,
+    ) -> list[Interaction]:
+        items = sorted(
+            self._t.interactions.get(account_id, []), key=lambda i: (i.occurred_at, i.id)
+        )
+        return _page(items, lambda i: (i.occurred_at, i.id), after, limit)
 
 
 class _Purchases:
-    def __init__(self, uow: _UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork) -> None:
         self._u = uow
         self._t = uow._t
 
@@ -278,10 +270,10 @@ class _Purchases:
                 raise DuplicateKey("order_id")
             if purchase.account_id not in self._t.accounts:
                 raise DanglingReference("account_id")
-            _set(self._t.purchases, purchase.order_id, self._u)
+            set_item(self._t.purchases, purchase.order_id, self._u)
             self._t.purchases[purchase.order_id] = attrs.evolve(purchase, refunds=())
             owned = self._t.purchases_by_account[purchase.account_id]
-            _append(owned, self._u)
+            append_item(owned, self._u)
             owned.append(purchase.order_id)
 
     def get_many(self, order_ids: Sequence[str]) -> dict[str, Purchase]:
@@ -294,50 +286,29 @@ class _Purchases:
         purchase = self._t.purchases.get(refund.order_id)
         if purchase is None:
             raise DanglingReference("order_id")
-        _set(self._t.refunds, refund.refund_id, self._u)
+        set_item(self._t.refunds, refund.refund_id, self._u)
         self._t.refunds[refund.refund_id] = refund
-        _set(self._t.purchases, refund.order_id, self._u)
+        set_item(self._t.purchases, refund.order_id, self._u)
         refunds = sorted((*purchase.refunds, refund), key=lambda r: (r.occurred_at, r.refund_id))
         self._t.purchases[refund.order_id] = attrs.evolve(purchase, refunds=tuple(refunds))
 
     def get_refund(self, refund_id: str) -> Refund | None:
         return self._t.refunds.get(refund_id)
 
-    def for_account(self, account_id: str) -> list[Purchase]:
+    def for_account(
+        self,
+        account_id: str,
+        *,
+        after: tuple[pendulum.DateTime, str] | None = None,
+        limit: int | None = None,
+    ) -> list[Purchase]:
         found = [self._t.purchases[o] for o in self._t.purchases_by_account.get(account_id, [])]
-        return sorted(found, key=lambda p: (p.occurred_at, p.id))
-
-
-class _Ledger:
-    def __init__(self, uow: _UnitOfWork) -> None:
-        self._u = uow
-        self._t = uow._t
-
-    def add_many(self, entries: Sequence[LedgerEntry]) -> None:
-        t, u = self._t, self._u
-        for entry in entries:
-            if entry.id in t.ledger_ids:
-                raise DuplicateKey("entry_id")
-            if entry.account_id not in t.accounts:
-                raise DanglingReference("account_id")
-            items = t.ledger[entry.account_id]
-            if (entry.account_id, entry.seq) in t.ledger_seqs:
-                raise DuplicateKey("ledger_seq")
-            _set(t.ledger_ids, entry.id, u)
-            t.ledger_ids[entry.id] = entry.account_id
-            _set(t.ledger_seqs, (entry.account_id, entry.seq), u)
-            t.ledger_seqs[(entry.account_id, entry.seq)] = entry.id
-            _append(items, u)
-            items.append(entry)
-            if len(items) > 1 and items[-2].seq > entry.seq:
-                items.sort(key=lambda e: e.seq)
-
-    def for_account(self, account_id: str) -> list[LedgerEntry]:
-        return list(self._t.ledger.get(account_id, []))
+        found.sort(key=lambda p: (p.occurred_at, p.id))
+        return _page(found, lambda p: (p.occurred_at, p.id), after, limit)
 
 
 class _Idempotency:
-    def __init__(self, uow: _UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork) -> None:
         self._u = uow
         self._t = uow._t
 
@@ -348,7 +319,7 @@ class _Idempotency:
         slot = (record.scope, record.key)
         if slot in self._t.idempotency:
             raise DuplicateKey("idempotency_key")
-        _set(self._t.idempotency, slot, self._u)
+        set_item(self._t.idempotency, slot, self._u)
         self._t.idempotency[slot] = record
 
 
@@ -360,17 +331,17 @@ class MemoryStorage:
     """
 
     def __init__(self) -> None:
-        self._tables = _Tables()
+        self._tables = Tables()
         self._lock = threading.RLock()
         self._closed = False
 
     @contextmanager
-    def transaction(self, *, write: bool) -> Iterator[_UnitOfWork]:
+    def transaction(self, *, write: bool) -> Iterator[UnitOfWork]:
         """Open a transaction; roll back through the undo log on error."""
         with self._lock:
             if self._closed:
                 raise StorageError("the memory store is closed")
-            uow = _UnitOfWork(self._tables, write)
+            uow = UnitOfWork(self._tables, write)
             try:
                 yield uow
             except BaseException:

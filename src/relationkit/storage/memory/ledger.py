@@ -1,0 +1,165 @@
+"""The memory backend's loyalty tables: the ledger and the state kept beside it."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pendulum
+
+from relationkit.domain.ledger import LedgerEntry
+from relationkit.domain.points import LotKey, OpenLot, PointsState, lot_key
+from relationkit.errors import DanglingReference, DuplicateKey
+from relationkit.storage.memory.undo import append_item, set_item
+
+if TYPE_CHECKING:
+    from relationkit.storage.memory.store import UnitOfWork
+
+__all__ = ["MemoryLedger", "MemoryPoints"]
+
+
+class MemoryLedger:
+    """``uow.ledger``: append-only entries, indexed by account, seq, id and source."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._u = uow
+        self._t = uow.tables
+
+    def add_many(self, entries: Sequence[LedgerEntry]) -> None:
+        t, u = self._t, self._u
+        for entry in entries:
+            if entry.id in t.ledger_ids:
+                raise DuplicateKey("entry_id")
+            if entry.account_id not in t.accounts:
+                raise DanglingReference("account_id")
+            slot = (entry.account_id, entry.seq)
+            if slot in t.ledger_seqs:
+                raise DuplicateKey("ledger_seq")
+            set_item(t.ledger_ids, entry.id, u)
+            t.ledger_ids[entry.id] = entry
+            set_item(t.ledger_seqs, slot, u)
+            t.ledger_seqs[slot] = entry.id
+            items = t.ledger[entry.account_id]
+            append_item(items, u)
+            items.append(entry)
+            if len(items) > 1 and items[-2].seq > entry.seq:
+                items.sort(key=lambda e: e.seq)
+            if entry.source is not None:
+                same = t.ledger_sources[(entry.account_id, entry.source)]
+                append_item(same, u)
+                same.append(entry)
+                if len(same) > 1 and same[-2].seq > entry.seq:
+                    same.sort(key=lambda e: e.seq)
+
+    def for_account(
+        self, account_id: str, *, after_seq: int = 0, limit: int | None = None
+    ) -> list[LedgerEntry]:
+        items = self._t.ledger.get(account_id, [])
+        start = bisect.bisect_right(items, after_seq, key=lambda e: e.seq)
+        end = len(items) if limit is None else start + limit
+        return list(items[start:end])
+
+    def by_source(self, account_id: str, source: str) -> list[LedgerEntry]:
+        return list(self._t.ledger_sources.get((account_id, source), []))
+
+    def get(self, entry_id: str) -> LedgerEntry | None:
+        return self._t.ledger_ids.get(entry_id)
+
+
+class MemoryPoints:
+    """``uow.points``: a state row per account and the lots that still hold points."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._u = uow
+        self._t = uow.tables
+
+    def get_many(self, account_ids: Sequence[str]) -> dict[str, PointsState]:
+        found = ((a, self._t.points.get(a)) for a in account_ids)
+        return {a: s for a, s in found if s is not None}
+
+    def put_many(self, states: Sequence[PointsState]) -> None:
+        t, u = self._t, self._u
+        for state in states:
+            if state.account_id not in t.accounts:
+                raise DanglingReference("account_id")
+            set_item(t.points, state.account_id, u)
+            t.points[state.account_id] = state
+
+    def open_lots(self, account_ids: Sequence[str]) -> dict[str, list[OpenLot]]:
+        t = self._t
+        return {a: [t.lots[i] for i in sorted(t.lots_by_account.get(a, ()))] for a in account_ids}
+
+    def put_lots(self, lots: Sequence[OpenLot]) -> None:
+        t, u = self._t, self._u
+        for lot in lots:
+            if lot.account_id not in t.accounts:
+                raise DanglingReference("account_id")
+            old = t.lots.get(lot.id)
+            if old is None:
+                owned = t.lots_by_account[lot.account_id]
+                set_item(t.lots_by_account, lot.account_id, u)
+                t.lots_by_account[lot.account_id] = owned | {lot.id}
+            if old is not None and not old.pending:
+                self._unindex(old)
+            set_item(t.lots, lot.id, u)
+            t.lots[lot.id] = lot
+            if not lot.pending:
+                keys = list(t.spendable_keys.get(lot.account_id, []))
+                bisect.insort(keys, lot_key(lot))
+                set_item(t.spendable_keys, lot.account_id, u)
+                t.spendable_keys[lot.account_id] = keys
+
+    def _unindex(self, lot: OpenLot) -> None:
+        t = self._t
+        keys = list(t.spendable_keys.get(lot.account_id, []))
+        at = bisect.bisect_left(keys, lot_key(lot))
+        if at < len(keys) and keys[at] == lot_key(lot):
+            del keys[at]
+        set_item(t.spendable_keys, lot.account_id, self._u)
+        t.spendable_keys[lot.account_id] = keys
+
+    def close_lots(self, lot_ids: Sequence[str]) -> None:
+        t, u = self._t, self._u
+        for lot_id in lot_ids:
+            lot = t.lots.get(lot_id)
+            if lot is None:
+                continue
+            if not lot.pending:
+                self._unindex(lot)
+            set_item(t.lots, lot_id, u)
+            del t.lots[lot_id]
+            owned = t.lots_by_account[lot.account_id]
+            set_item(t.lots_by_account, lot.account_id, u)
+            t.lots_by_account[lot.account_id] = owned - {lot_id}
+
+    def spendable_lots(
+        self, account_id: str, *, after: LotKey | None = None, limit: int = 50
+    ) -> list[OpenLot]:
+        keys = self._t.spendable_keys.get(account_id, [])
+        start = bisect.bisect_right(keys, after) if after is not None else 0
+        return [self._t.lots[key[2]] for key in keys[start : start + limit]]
+
+    def due_lots(self, account_id: str, as_of: pendulum.DateTime) -> list[OpenLot]:
+        t = self._t
+        found = []
+        for lot_id in sorted(t.lots_by_account.get(account_id, ())):
+            lot = t.lots[lot_id]
+            when = lot.available_at if lot.pending else lot.expires_at
+            if when is not None and when <= as_of:
+                found.append(lot)
+        return found
+
+    def lots_by_id(self, lot_ids: Sequence[str]) -> dict[str, OpenLot]:
+        found = ((i, self._t.lots.get(i)) for i in lot_ids)
+        return {i: lot for i, lot in found if lot is not None}
+
+    def lot_bounds(
+        self, account_id: str
+    ) -> tuple[pendulum.DateTime | None, pendulum.DateTime | None]:
+        t = self._t
+        lots = [t.lots[i] for i in t.lots_by_account.get(account_id, ())]
+        activations = [lot.available_at for lot in lots if lot.pending and lot.available_at]
+        keys = t.spendable_keys.get(account_id, [])
+        expiry = keys[0][1] if keys and not keys[0][0] else None
+        return (min(activations) if activations else None), expiry

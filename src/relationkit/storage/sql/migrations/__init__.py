@@ -1,0 +1,46 @@
+"""The SQL schema's history as Alembic revisions, shipped in the package.
+
+Each schema version is one revision of the branch labelled ``relationkit``
+(:data:`BRANCH`), in :data:`VERSIONS`:
+
+- ``relationkit_0002``: the tables of schema version 2 (the baseline);
+- ``relationkit_0003``: ``points_state`` and ``open_lots``, filled from the
+  ledgers, and the ledger's new indexes (schema version 3).
+
+``relationkit db upgrade URL [--prefix rk_]`` (:func:`runner.upgrade`) runs
+them without an ``env.py``, in one transaction, recording the revision in
+``<prefix>alembic_version``; a store that ``rk.open`` created, and that has
+no such table yet, is stamped from the version in its meta table first.
+
+A host with its own Alembic history can add :data:`VERSIONS` to its
+``version_locations`` (the branch label keeps the histories apart: upgrade
+``relationkit@head``) and tell the revisions its prefix with
+``config.attributes["relationkit_prefix"] = "rk_"`` in its ``env.py`` or
+``-x relationkit_prefix=rk_`` on the command line.
+
+Revisions are frozen: they spell out the tables of their version instead of
+calling :func:`~relationkit.storage.sql.schema.tables.build_tables`, which
+describes only the newest one. The integration tests check that upgrading
+gives exactly what ``build_tables`` declares (Alembic's autogenerate finds
+no difference).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["BRANCH", "HEAD", "PREFIX_KEY", "REVISIONS", "VERSIONS"]
+
+BRANCH = "relationkit"
+"""The branch label of relationkit's revisions."""
+
+HEAD = f"{BRANCH}@head"
+
+PREFIX_KEY = "relationkit_prefix"
+"""The ``Config.attributes`` key (or ``-x`` argument) that carries the table prefix."""
+
+VERSIONS = str(Path(__file__).parent / "versions")
+"""The directory of the revision scripts."""
+
+REVISIONS = {"2": "relationkit_0002", "3": "relationkit_0003"}
+"""The revision that produces each schema version recorded in the meta table."""

@@ -1,0 +1,174 @@
+"""The statements of the loyalty state tables: reads by account, upserts, deletes.
+
+An upsert is ``INSERT ... ON CONFLICT (key) DO UPDATE`` on PostgreSQL and
+SQLite (both dialects' ``insert`` build it); on another dialect it is a
+DELETE of the keys then an INSERT, in the same transaction, which gives the
+same rows. Statements are built on first use per dialect and kept.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import (
+    Delete,
+    Executable,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
+
+from relationkit.storage.sql.schema.tables import Tables
+
+__all__ = ["PointsStatements", "Upsert"]
+
+
+def _many(name: str) -> Any:
+    return bindparam(name, expanding=True)
+
+
+class Upsert:
+    """Insert-or-replace rows of ``table`` by its key columns, per dialect.
+
+    Args:
+        table: the table.
+        key: the columns that identify a row.
+    """
+
+    def __init__(self, table: Table, key: tuple[str, ...]) -> None:
+        self.table = table
+        self.key = key
+        self._by_dialect: dict[str, tuple[Executable, ...]] = {}
+
+    def statements(self, dialect: str) -> tuple[Executable, ...]:
+        """Return the statements to run, in order, each with the rows as parameters.
+
+        One ``INSERT ... ON CONFLICT DO UPDATE`` on PostgreSQL and SQLite;
+        elsewhere a DELETE by key (``b_<key>`` binds) and a plain INSERT.
+        """
+        found = self._by_dialect.get(dialect)
+        if found is None:
+            found = self._by_dialect[dialect] = self._build(dialect)
+        return found
+
+    def _build(self, dialect: str) -> tuple[Executable, ...]:
+        t = self.table
+        keys = [t.c[k] for k in self.key]
+        insert: Any
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        elif dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            gone = delete(t).where(*(c == bindparam(f"b_{c.key}") for c in keys))
+            return (gone, t.insert())
+        stmt = insert(t)
+        changing = {c.key: stmt.excluded[c.key] for c in t.columns if c.key not in self.key}
+        return (stmt.on_conflict_do_update(index_elements=keys, set_=changing),)
+
+
+class PointsStatements:
+    """The statements of ``points_state`` and ``open_lots``, each built on first use."""
+
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    @cached_property
+    def states(self) -> Select[Any]:
+        """The state rows of ``account_ids`` (expanding)."""
+        p = self._t.points_state
+        return select(p).where(p.c.account_id.in_(_many("account_ids")))
+
+    @cached_property
+    def lots(self) -> Select[Any]:
+        """The open lots of ``account_ids`` (expanding), by account then id."""
+        o = self._t.open_lots
+        return (
+            select(o)
+            .where(o.c.account_id.in_(_many("account_ids")))
+            .order_by(o.c.account_id, o.c.id)
+        )
+
+    @cached_property
+    def put_states(self) -> Upsert:
+        """Insert or replace state rows by ``account_id``."""
+        return Upsert(self._t.points_state, ("account_id",))
+
+    @cached_property
+    def put_lots(self) -> Upsert:
+        """Insert or replace open lots by ``id``."""
+        return Upsert(self._t.open_lots, ("id",))
+
+    @cached_property
+    def close_lots(self) -> Delete:
+        """Delete the open lots ``ids`` (expanding)."""
+        o = self._t.open_lots
+        return delete(o).where(o.c.id.in_(_many("ids")))
+
+    @cached_property
+    def spendable(self) -> Select[Any]:
+        """Non-pending lots of ``account_id`` in consumption order, after a key.
+
+        Binds: ``account_id``, ``limit``, and for the keyset ``n`` (never
+        expires), ``f`` (expiry or opening instant), ``i`` (id); the first
+        page passes ``first=True``.
+        """
+        o = self._t.open_lots
+        never = case((o.c.expires_at.is_(None), 1), else_=0)
+        far = func.coalesce(o.c.expires_at, o.c.at)
+        n: Any = bindparam("n")
+        f: Any = bindparam("f", type_=o.c.at.type)
+        i: Any = bindparam("i")
+        after = or_(
+            bindparam("first") == true(),
+            never > n,
+            and_(never == n, far > f),
+            and_(never == n, far == f, o.c.id > i),
+        )
+        return (
+            select(o)
+            .where(o.c.account_id == bindparam("account_id"), o.c.pending == false(), after)
+            .order_by(never, far, o.c.id)
+            .limit(bindparam("limit"))
+        )
+
+    @cached_property
+    def due(self) -> Select[Any]:
+        """Lots of ``account_id`` due by ``as_of``: pending to unlock, spendable to expire."""
+        o = self._t.open_lots
+        as_of = bindparam("as_of", type_=o.c.at.type)
+        return (
+            select(o)
+            .where(
+                o.c.account_id == bindparam("account_id"),
+                or_(
+                    and_(o.c.pending == true(), o.c.available_at <= as_of),
+                    and_(o.c.pending == false(), o.c.expires_at <= as_of),
+                ),
+            )
+            .order_by(o.c.id)
+        )
+
+    @cached_property
+    def by_id(self) -> Select[Any]:
+        """The open lots among ``ids`` (expanding)."""
+        o = self._t.open_lots
+        return select(o).where(o.c.id.in_(_many("ids")))
+
+    @cached_property
+    def bounds(self) -> Select[Any]:
+        """The soonest unlock of ``account_id``'s pending lots and expiry of its others."""
+        o = self._t.open_lots
+        return select(
+            func.min(case((o.c.pending == true(), o.c.available_at))),
+            func.min(case((o.c.pending == false(), o.c.expires_at))),
+        ).where(o.c.account_id == bindparam("account_id"))
