@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from relationkit import _validate as v
 from relationkit._runtime import Context, Runner
 from relationkit._tx import Tx
@@ -9,7 +12,10 @@ from relationkit.domain.customers import Account, AccountKind, Customer
 from relationkit.domain.lifecycle import StageChange
 from relationkit.errors import ValidationError
 from relationkit.events import AccountCreated, StageChanged
+from relationkit.services._paging import walk
 from relationkit.services._refs import resolve
+from relationkit.storage.fallback import queries
+from relationkit.storage.ports.queries import AccountQuery
 
 __all__ = ["AccountsService"]
 
@@ -83,6 +89,48 @@ class AccountsService:
             NotFound: if neither exists.
         """
         return self._run.read(lambda tx: tx.account(resolve(tx, ref), lock=False))
+
+    def search(
+        self,
+        *,
+        name_prefix: str | None = None,
+        kind: AccountKind | str | None = None,
+        stage: str | None = None,
+        tier: str | None = None,
+        limit: int = 100,
+        after: Account | None = None,
+    ) -> list[Account]:
+        """Return a page of accounts matching every filter given, in id (creation) order.
+
+        Args:
+            name_prefix: the name starts with this (case-insensitive).
+            kind: B2C or B2B.
+            stage: the account's stage.
+            tier: the account's tier.
+            limit: the page size (at most 10,000).
+            after: the last account of the previous page.
+
+        Raises:
+            ValidationError: on a malformed filter.
+        """
+        query = AccountQuery(
+            name_prefix=v.text(name_prefix, "name_prefix").strip().lower()
+            if name_prefix is not None
+            else None,
+            kind=coerce_kind(kind) if kind is not None else None,
+            stage=v.identifier(stage, "stage", max_length=64) if stage is not None else None,
+            tier=v.text(tier, "tier", max_length=64) if tier is not None else None,
+        )
+        size = v.positive_int(limit, "limit", maximum=10_000)
+        cursor = after.id if after is not None else None
+        return self._run.read(
+            lambda tx: queries(tx.uow).search_accounts(query, after=cursor, limit=size)
+        )
+
+    def iter_search(self, *, page_size: int = 1000, **filters: Any) -> Iterator[Account]:
+        """Yield every account matching ``filters`` (as :meth:`search`), a page at a time."""
+        size = v.positive_int(page_size, "page_size", maximum=10_000)
+        return walk(lambda last: self.search(limit=size, after=last, **filters), size)
 
     def contacts(self, ref: str) -> list[Customer]:
         """Return the people of an account with their roles (``customer.role``)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from relationkit import _validate as v
@@ -11,8 +11,10 @@ from relationkit._runtime import Runner
 from relationkit.domain.customers import Customer
 from relationkit.errors import NotFound, ValidationError
 from relationkit.services import _refs
+from relationkit.services._paging import walk
 from relationkit.services._people import People, fields
 from relationkit.storage.fallback import queries
+from relationkit.storage.ports.queries import CustomerQuery
 
 __all__ = ["UNSET", "CustomersService"]
 
@@ -110,6 +112,51 @@ class CustomersService:
         key = v.identifier(ref, "id")
         return self._run.read(lambda tx: tx.uow.customers.get_many([key]).get(key))
 
+    def search(
+        self,
+        *,
+        email_prefix: str | None = None,
+        name_prefix: str | None = None,
+        external_id: str | None = None,
+        stage: str | None = None,
+        tier: str | None = None,
+        limit: int = 100,
+        after: Customer | None = None,
+    ) -> list[Customer]:
+        """Return a page of customers matching every filter given, in id (creation) order.
+
+        Args:
+            email_prefix: the email starts with this (case-insensitive).
+            name_prefix: the name starts with this (case-insensitive).
+            external_id: the host's id equals this.
+            stage: the customer's account is in this stage.
+            tier: the customer's account holds this tier.
+            limit: the page size (at most 10,000).
+            after: the last customer of the previous page.
+
+        Raises:
+            ValidationError: on a malformed filter.
+        """
+        query = CustomerQuery(
+            email_prefix=_lower(email_prefix, "email_prefix"),
+            name_prefix=_lower(name_prefix, "name_prefix"),
+            external_id=v.identifier(external_id, "external_id")
+            if external_id is not None
+            else None,
+            stage=v.identifier(stage, "stage", max_length=64) if stage is not None else None,
+            tier=v.text(tier, "tier", max_length=64) if tier is not None else None,
+        )
+        size = v.positive_int(limit, "limit", maximum=10_000)
+        cursor = after.id if after is not None else None
+        return self._run.read(
+            lambda tx: queries(tx.uow).search_customers(query, after=cursor, limit=size)
+        )
+
+    def iter_search(self, *, page_size: int = 1000, **filters: Any) -> Iterator[Customer]:
+        """Yield every customer matching ``filters`` (as :meth:`search`), a page at a time."""
+        size = v.positive_int(page_size, "page_size", maximum=10_000)
+        return walk(lambda last: self.search(limit=size, after=last, **filters), size)
+
     def count(self) -> int:
         """Return the number of customers."""
         return self._run.read(lambda tx: queries(tx.uow).count_customers())
@@ -173,3 +220,8 @@ class CustomersService:
         )
         target = v.identifier(account_id, "account_id") if account_id is not None else None
         return self._run.write(lambda tx: self._people.upsert(tx, given, target))
+
+
+def _lower(value: str | None, field: str) -> str | None:
+    """A search prefix: validated text, compared lower-cased."""
+    return v.text(value, field).strip().lower() if value is not None else None

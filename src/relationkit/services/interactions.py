@@ -12,6 +12,7 @@ from relationkit._tx import Tx
 from relationkit.domain.interactions import Channel, Direction, Interaction
 from relationkit.errors import ValidationError
 from relationkit.events import InteractionLogged
+from relationkit.services._paging import walk
 from relationkit.services._refs import resolve
 
 __all__ = ["InteractionsService"]
@@ -114,10 +115,4 @@ class InteractionsService:
     def iter_history(self, ref: str, *, page_size: int = 1000) -> Iterator[Interaction]:
         """Yield every interaction of the account, one read transaction per page."""
         size = v.positive_int(page_size, "page_size")
-        last: Interaction | None = None
-        while True:
-            page = self.history(ref, limit=size, after=last)
-            yield from page
-            if len(page) < size:
-                return
-            last = page[-1]
+        return walk(lambda last: self.history(ref, limit=size, after=last), size)

@@ -19,6 +19,7 @@ from relationkit.errors import HookError, IdempotencyConflict, NotFound, Validat
 from relationkit.events import PurchaseRecorded
 from relationkit.money import Money
 from relationkit.services._drafts import Draft, draft, row_draft
+from relationkit.services._paging import walk
 from relationkit.services._people import Fields, People
 from relationkit.services._reactions import PurchasesStored, Reactions
 from relationkit.services._refs import resolve
@@ -341,13 +342,7 @@ class PurchasesService:
     def iter_history(self, ref: str, *, page_size: int = 1000) -> Iterator[Purchase]:
         """Yield every purchase of the account, one read transaction per page (for exports)."""
         size = v.positive_int(page_size, "page_size")
-        last: Purchase | None = None
-        while True:
-            page = self.history(ref, limit=size, after=last)
-            yield from page
-            if len(page) < size:
-                return
-            last = page[-1]
+        return walk(lambda last: self.history(ref, limit=size, after=last), size)
 
     def count(self) -> int:
         """Return the number of purchases."""

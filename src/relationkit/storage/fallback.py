@@ -15,10 +15,14 @@ from collections.abc import Iterator, Sequence
 
 import pendulum
 
+from relationkit.domain.customers import Account, Customer
 from relationkit.domain.ledger import EntryKind, LedgerEntry
 from relationkit.storage.ports.core import UnitOfWork
 from relationkit.storage.ports.queries import (
+    AccountQuery,
     BalanceRanking,
+    CustomerQuery,
+    Directory,
     LedgerScans,
     PurchaseCounts,
     RecordCounts,
@@ -26,6 +30,8 @@ from relationkit.storage.ports.queries import (
     SpendRow,
     StageCounts,
     TierMeasures,
+    account_matches,
+    customer_matches,
 )
 
 __all__ = ["Queries", "queries"]
@@ -73,9 +79,11 @@ def count_purchases(uow: UnitOfWork) -> int:
     return sum(len(uow.purchases.for_account(a)) for a in _account_ids(uow))
 
 
-def purchase_counts(uow: UnitOfWork, account_ids: Sequence[str]) -> dict[str, int]:
+def purchase_counts(
+    uow: UnitOfWork, account_ids: Sequence[str], *, at_most: int | None = None
+) -> dict[str, int]:
     """Reference :meth:`PurchaseCounts.purchase_counts`."""
-    return {a: len(uow.purchases.for_account(a)) for a in account_ids}
+    return {a: len(uow.purchases.for_account(a, limit=at_most)) for a in account_ids}
 
 
 def top_spend(uow: UnitOfWork, *, currency: str, limit: int) -> list[SpendRow]:
@@ -182,6 +190,40 @@ def top_balances(
     return rows[:limit]
 
 
+def search_customers(
+    uow: UnitOfWork, query: CustomerQuery, *, after: str | None = None, limit: int = 100
+) -> list[Customer]:
+    """Reference :meth:`Directory.search_customers` (reads every customer)."""
+    found: list[Customer] = []
+    for page in _pages(uow):
+        accounts = uow.accounts.get_many(page)
+        for account_id in page:
+            for customer in uow.customers.for_account(account_id):
+                if (after is None or customer.id > after) and customer_matches(
+                    query, customer, accounts[account_id]
+                ):
+                    found.append(customer)
+    found.sort(key=lambda c: c.id)
+    return found[:limit]
+
+
+def search_accounts(
+    uow: UnitOfWork, query: AccountQuery, *, after: str | None = None, limit: int = 100
+) -> list[Account]:
+    """Reference :meth:`Directory.search_accounts` (reads accounts in id order)."""
+    found: list[Account] = []
+    for page in _pages(uow):
+        accounts = uow.accounts.get_many(page)
+        for account_id in page:
+            if after is not None and account_id <= after:
+                continue
+            if account_matches(query, accounts[account_id]):
+                found.append(accounts[account_id])
+                if len(found) == limit:
+                    return found
+    return found
+
+
 class Queries:
     """Every optional query, answered by the unit of work where it can."""
 
@@ -209,12 +251,14 @@ class Queries:
             return uow.count_purchases()
         return count_purchases(uow)
 
-    def purchase_counts(self, account_ids: Sequence[str]) -> dict[str, int]:
+    def purchase_counts(
+        self, account_ids: Sequence[str], *, at_most: int | None = None
+    ) -> dict[str, int]:
         """See :class:`~relationkit.storage.ports.queries.PurchaseCounts`."""
         uow = self._uow
         if isinstance(uow, PurchaseCounts):
-            return uow.purchase_counts(account_ids)
-        return purchase_counts(uow, account_ids)
+            return uow.purchase_counts(account_ids, at_most=at_most)
+        return purchase_counts(uow, account_ids, at_most=at_most)
 
     def top_spend(self, *, currency: str, limit: int) -> list[SpendRow]:
         """See :class:`~relationkit.storage.ports.queries.SpendRanking`."""
@@ -276,6 +320,24 @@ class Queries:
         if isinstance(uow, BalanceRanking):
             return uow.top_balances(limit=limit, after=after)
         return top_balances(uow, limit=limit, after=after)
+
+    def search_customers(
+        self, query: CustomerQuery, *, after: str | None = None, limit: int = 100
+    ) -> list[Customer]:
+        """See :class:`~relationkit.storage.ports.queries.Directory`."""
+        uow = self._uow
+        if isinstance(uow, Directory):
+            return uow.search_customers(query, after=after, limit=limit)
+        return search_customers(uow, query, after=after, limit=limit)
+
+    def search_accounts(
+        self, query: AccountQuery, *, after: str | None = None, limit: int = 100
+    ) -> list[Account]:
+        """See :class:`~relationkit.storage.ports.queries.Directory`."""
+        uow = self._uow
+        if isinstance(uow, Directory):
+            return uow.search_accounts(query, after=after, limit=limit)
+        return search_accounts(uow, query, after=after, limit=limit)
 
 
 def queries(uow: UnitOfWork) -> Queries:

@@ -18,7 +18,7 @@ import attrs
 import pendulum
 
 from relationkit._tx import Tx
-from relationkit.domain.ledger import Allocation, EntryKind, LedgerEntry, LedgerState
+from relationkit.domain.ledger import EntryKind, LedgerEntry, LedgerState
 from relationkit.domain.loyalty import LoyaltyProgram
 from relationkit.domain.points import (
     LotKey,
@@ -31,6 +31,7 @@ from relationkit.domain.points import (
 )
 from relationkit.errors import StorageError
 from relationkit.services.loyalty.emitting import emit
+from relationkit.services.loyalty.settling import settle
 
 __all__ = ["Book", "earned_points", "proportion"]
 
@@ -384,57 +385,8 @@ class Book:
         Returns:
             Points activated and points expired.
         """
-        activated = expired = 0
         self._load_due(tx, as_of)
-        # An activation can open a lot that is itself past its expiry: go
-        # round until nothing is due, so one call settles everything.
-        while due := self.state.due(as_of):
-            got, lost = self._settle_once(tx, due, program)
-            activated += got
-            expired += lost
-        return activated, expired
-
-    def _settle_once(
-        self,
-        tx: Tx,
-        due: list[tuple[pendulum.DateTime, str, str]],
-        program: LoyaltyProgram | None,
-    ) -> tuple[int, int]:
-        activated = expired = 0
-        for when, action, lot_id in due:
-            if action == "activate":
-                pending = self.state.pending[lot_id]
-                if pending.remaining <= 0:
-                    continue
-                expires_at = pending.expires_at
-                if expires_at is None and program is not None:
-                    expires_at = program.expiry.expires_at(when, self.timezone)
-                self.credit(
-                    tx,
-                    EntryKind.ACTIVATE,
-                    pending.remaining,
-                    at=when,
-                    expires_at=expires_at,
-                    lot_id=lot_id,
-                    source=pending.source,
-                )
-                activated += pending.remaining
-            else:
-                lot = self.state.lots[lot_id]
-                if lot.remaining <= 0:
-                    continue
-                points = lot.remaining
-                self.entry(
-                    tx,
-                    EntryKind.EXPIRE,
-                    -points,
-                    at=when,
-                    lot_id=lot_id,
-                    allocations=(Allocation(lot_id=lot_id, points=points),),
-                    source=lot.source,
-                )
-                expired += points
-        return activated, expired
+        return settle(self, tx, as_of, program)
 
 
 def _sooner(a: pendulum.DateTime | None, b: pendulum.DateTime) -> pendulum.DateTime:

@@ -48,10 +48,11 @@ class Earning:
             return
         account_ids = sorted({p.account_id for p in purchases})
         books = self._ledgers.books(tx, account_ids)
-        counts = queries(tx.uow).purchase_counts(account_ids)
         fresh: dict[str, int] = defaultdict(int)
         for p in purchases:
             fresh[p.account_id] += 1
+        # A first purchase: the account has no purchase but this batch's.
+        counts = queries(tx.uow).purchase_counts(account_ids, at_most=max(fresh.values()) + 1)
         seen: set[str] = set()
         emitted: list[LedgerEntry] = []
         for purchase in sorted(purchases, key=lambda p: (p.occurred_at, p.id)):

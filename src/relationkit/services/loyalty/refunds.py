@@ -37,6 +37,13 @@ class Refunds:
         refunded = purchase.refunded.minor + refund.amount.minor
         total = purchase.total.minor
         book = self._ledgers.book(tx, purchase.account_id)
+        program = self._ledgers.program
+        if book.stored is None and not (program is not None and program.referral_bonus):
+            # Nothing was ever earned or spent on this account, and no
+            # referrer can hold a bonus of this order: nothing to take back
+            # (a tier on spend may still drop).
+            self._tiers.rate(tx, book)
+            return
         books = [book]
         referrer = referrer_of(tx, purchase.account_id)
         if referrer is not None and referrer != purchase.account_id:

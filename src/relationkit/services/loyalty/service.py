@@ -13,9 +13,7 @@ The service is a facade over its parts, each in a module of its own:
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import attrs
 import pendulum
@@ -28,15 +26,15 @@ from relationkit.domain.loyalty import LoyaltyProgram
 from relationkit.domain.points import PointsState
 from relationkit.errors import (
     Conflict,
-    IdempotencyConflict,
     InsufficientPoints,
-    StorageError,
     ValidationError,
 )
+from relationkit.services._paging import walk
 from relationkit.services._reactions import PurchasesStored, Reactions, RefundStored
 from relationkit.services._refs import resolve
 from relationkit.services.loyalty.book import Book
 from relationkit.services.loyalty.earning import Earning
+from relationkit.services.loyalty.keyed import KeyedWrites, payload_hash
 from relationkit.services.loyalty.ledgers import Ledgers
 from relationkit.services.loyalty.refunds import Refunds
 from relationkit.services.loyalty.settlement import (
@@ -65,10 +63,6 @@ class LoyaltySummary:
     as_of: pendulum.DateTime
 
 
-def _hash(payload: dict[str, object]) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
 def _points(value: object, field: str = "points") -> int:
     return v.positive_int(value, field)
 
@@ -81,6 +75,7 @@ class LoyaltyService:
         self._ledgers = Ledgers(ctx.timezone)
         self._tiers = Tiers(self._ledgers)
         self._settlement = Settlement(runner, self._ledgers, self._tiers)
+        self._keyed = KeyedWrites(runner, self._ledgers, self._tiers)
         earning = Earning(self._ledgers, self._tiers)
         refunds = Refunds(self._ledgers, self._tiers)
         reactions.on(PurchasesStored, earning.on_purchases)
@@ -166,13 +161,12 @@ class LoyaltyService:
     def iter_history(self, ref: str, *, page_size: int = 1000) -> Iterator[LedgerEntry]:
         """Yield the account's whole ledger, one read transaction per page (for exports)."""
         size = v.positive_int(page_size, "page_size")
-        after = 0
-        while True:
-            page = self.history(ref, after_seq=after, limit=size)
-            yield from page
-            if len(page) < size:
-                return
-            after = page[-1].seq
+        return walk(
+            lambda last: self.history(
+                ref, after_seq=last.seq if last is not None else 0, limit=size
+            ),
+            size,
+        )
 
     def state(self, ref: str) -> PointsState:
         """Return the loyalty state stored for the account, as its last write left it.
@@ -235,7 +229,7 @@ class LoyaltyService:
                 source=f"earn:{idempotency_key}",
             )
 
-        return self._keyed(ref, "earn", idempotency_key, {"points": amount, "reason": why}, op)
+        return self._keyed.run(ref, "earn", idempotency_key, {"points": amount, "reason": why}, op)
 
     def redeem(
         self, ref: str, points: int, *, idempotency_key: str, reason: str | None = None
@@ -265,7 +259,9 @@ class LoyaltyService:
                 source=f"redeem:{idempotency_key}",
             )
 
-        return self._keyed(ref, "redeem", idempotency_key, {"points": amount, "reason": why}, op)
+        return self._keyed.run(
+            ref, "redeem", idempotency_key, {"points": amount, "reason": why}, op
+        )
 
     def adjust(self, ref: str, points: int, *, idempotency_key: str, reason: str) -> LedgerEntry:
         """Correct a balance by hand: positive credits, negative debits.
@@ -309,7 +305,9 @@ class LoyaltyService:
                 source=f"adjust:{idempotency_key}",
             )
 
-        return self._keyed(ref, "adjust", idempotency_key, {"points": points, "reason": why}, op)
+        return self._keyed.run(
+            ref, "adjust", idempotency_key, {"points": points, "reason": why}, op
+        )
 
     def refer(self, referrer: str, referred: str) -> None:
         """Record that ``referrer`` brought ``referred``; bonuses come with its first purchase.
@@ -329,10 +327,10 @@ class LoyaltyService:
             if source == target:
                 raise ValidationError("referred", "an account cannot refer itself")
             tx.account(target)
-            payload_hash = _hash({"referrer": source})
+            digest = payload_hash({"referrer": source})
             existing = tx.uow.idempotency.get("referral", target)
             if existing is not None:
-                if existing.payload_hash != payload_hash:
+                if existing.payload_hash != digest:
                     raise Conflict(f"account {target} was referred by another account")
                 return
             if queries(tx.uow).purchase_counts([target])[target]:
@@ -341,7 +339,7 @@ class LoyaltyService:
                 IdempotencyRecord(
                     scope="referral",
                     key=target,
-                    payload_hash=payload_hash,
+                    payload_hash=digest,
                     result=source,
                     created_at=tx.now,
                 )
@@ -387,55 +385,3 @@ class LoyaltyService:
             account_id = self._run.read(lambda tx: resolve(tx, ref))
             return self._settlement.rebuild([account_id], None)
         return self._settlement.rebuild(None, after)
-
-    # -- shared machinery -------------------------------------------------------------
-
-    def _keyed(
-        self,
-        ref: str,
-        op_name: str,
-        idempotency_key: str,
-        payload: dict[str, object],
-        op: Callable[[Tx, Book], LedgerEntry],
-    ) -> LedgerEntry:
-        """Run a single-entry ledger write once per key, with its account locked."""
-        key = v.identifier(idempotency_key, "idempotency_key")
-
-        def work(tx: Tx) -> LedgerEntry:
-            account_id = resolve(tx, ref)
-            tx.account(account_id)
-            full = {"op": op_name, "account_id": account_id, **payload}
-            stored = tx.uow.idempotency.get("loyalty", key)
-            if stored is not None:
-                return self._replay(tx, stored, full, key)
-            book = self._ledgers.book(tx, account_id)
-            entry = op(tx, book)
-            self._ledgers.save(tx, [book])
-            self._tiers.rate(tx, book)
-            tx.uow.idempotency.add(
-                IdempotencyRecord(
-                    scope="loyalty",
-                    key=key,
-                    payload_hash=_hash(full),
-                    result=json.dumps({"payload": full, "entry_id": entry.id}),
-                    created_at=tx.now,
-                )
-            )
-            return entry
-
-        return self._run.write(work)
-
-    def _replay(
-        self, tx: Tx, stored: IdempotencyRecord, payload: dict[str, object], key: str
-    ) -> LedgerEntry:
-        result = json.loads(stored.result)
-        if stored.payload_hash != _hash(payload):
-            before = result["payload"]
-            differing = sorted(
-                k for k in set(before) | set(payload) if before.get(k) != payload.get(k)
-            )
-            raise IdempotencyConflict(key, differing, what="loyalty request")
-        entry = tx.uow.ledger.get(str(result["entry_id"]))
-        if entry is None:
-            raise StorageError(f"the entry of loyalty request {key!r} is missing from the ledger")
-        return entry

@@ -91,10 +91,15 @@ class UnitOfWork:
             self.rollback_to(mark)
             raise
 
-    def purchase_counts(self, account_ids: Sequence[str]) -> dict[str, int]:
+    def purchase_counts(
+        self, account_ids: Sequence[str], *, at_most: int | None = None
+    ) -> dict[str, int]:
         """Count each account's purchases from the store's index (no scan)."""
         owned = self._t.purchases_by_account
-        return {a: len(owned.get(a, ())) for a in account_ids}
+        counts = {a: len(owned.get(a, ())) for a in account_ids}
+        if at_most is not None:
+            counts = {a: min(n, at_most) for a, n in counts.items()}
+        return counts
 
 
 class _Accounts:

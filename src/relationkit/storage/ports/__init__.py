@@ -31,7 +31,10 @@ from relationkit.storage.ports.core import (
     chunked,
 )
 from relationkit.storage.ports.queries import (
+    AccountQuery,
     BalanceRanking,
+    CustomerQuery,
+    Directory,
     LedgerScans,
     PurchaseCounts,
     RecordCounts,
@@ -43,10 +46,13 @@ from relationkit.storage.ports.queries import (
 )
 
 __all__ = [
+    "AccountQuery",
     "AccountRepository",
     "BalanceRanking",
+    "CustomerQuery",
     "CustomerRepository",
     "DanglingReference",
+    "Directory",
     "DuplicateKey",
     "IdempotencyRecord",
     "IdempotencyRepository",

@@ -39,10 +39,9 @@ import pendulum
 
 from relationkit.domain.customers import Account, Customer
 from relationkit.domain.interactions import Interaction
-from relationkit.domain.ledger import LedgerEntry
 from relationkit.domain.lifecycle import StageChange
-from relationkit.domain.points import LotKey, OpenLot, PointsState
 from relationkit.domain.purchases import Purchase, Refund
+from relationkit.storage.ports.loyalty import LedgerRepository, PointsRepository
 
 __all__ = [
     "AccountRepository",
@@ -232,105 +231,6 @@ class PurchaseRepository(Protocol):
         ``after`` is the ``(occurred_at, id)`` of the last purchase of the
         previous page; ``limit`` caps the page (None: all that follow).
         """
-        ...
-
-
-class LedgerRepository(Protocol):
-    """The append-only loyalty ledger."""
-
-    def add_many(self, entries: Sequence[LedgerEntry]) -> None:
-        """Append entries (with their allocations). Entries are never changed.
-
-        ``seq`` numbers an account's entries 1, 2, 3, ... in the order they
-        were written; the service assigns it under the account's lock.
-
-        Raises:
-            DuplicateKey: ``"entry_id"``, or ``"ledger_seq"`` when an
-                ``(account_id, seq)`` pair is taken (a concurrent writer).
-            DanglingReference: ``"account_id"``.
-        """
-        ...
-
-    def for_account(
-        self, account_id: str, *, after_seq: int = 0, limit: int | None = None
-    ) -> list[LedgerEntry]:
-        """Return an account's entries in ``seq`` order, those after ``after_seq``.
-
-        With ``limit``, at most that many (a page; the next page starts
-        after the last ``seq`` returned).
-        """
-        ...
-
-    def by_source(self, account_id: str, source: str) -> list[LedgerEntry]:
-        """Return an account's entries whose ``source`` is ``source``, in ``seq`` order."""
-        ...
-
-    def get(self, entry_id: str) -> LedgerEntry | None:
-        """Return one entry by its id."""
-        ...
-
-
-class PointsRepository(Protocol):
-    """The loyalty state kept beside the ledger: one row per account, one per open lot.
-
-    Derived from the ledger and written in the same transaction as the
-    entries that change it (see :mod:`relationkit.domain.points`).
-    """
-
-    def get_many(self, account_ids: Sequence[str]) -> dict[str, PointsState]:
-        """Return the stored states of these accounts (accounts with none left out)."""
-        ...
-
-    def put_many(self, states: Sequence[PointsState]) -> None:
-        """Insert or replace the states of these accounts.
-
-        Raises:
-            DanglingReference: ``"account_id"``.
-        """
-        ...
-
-    def open_lots(self, account_ids: Sequence[str]) -> dict[str, list[OpenLot]]:
-        """Return the open lots of these accounts, each list in id order ([] if none)."""
-        ...
-
-    def put_lots(self, lots: Sequence[OpenLot]) -> None:
-        """Insert or replace open lots (by lot id).
-
-        Raises:
-            DanglingReference: ``"account_id"``.
-        """
-        ...
-
-    def close_lots(self, lot_ids: Sequence[str]) -> None:
-        """Delete these open lots (unknown ids are ignored)."""
-        ...
-
-    def spendable_lots(
-        self, account_id: str, *, after: LotKey | None = None, limit: int = 50
-    ) -> list[OpenLot]:
-        """Return an account's open lots that are not pending, in consumption order.
-
-        Consumption order is :func:`~relationkit.domain.points.lot_key`: lots
-        that expire first (soonest expiry first), then lots that never expire
-        (oldest first), ties by id. ``after`` is the key of the last lot of
-        the previous page; at most ``limit`` lots.
-        """
-        ...
-
-    def due_lots(self, account_id: str, as_of: pendulum.DateTime) -> list[OpenLot]:
-        """Return the account's pending lots with ``available_at <= as_of`` and its
-        spendable lots with ``expires_at <= as_of``, in id order."""
-        ...
-
-    def lots_by_id(self, lot_ids: Sequence[str]) -> dict[str, OpenLot]:
-        """Return the open lots among these ids, by id."""
-        ...
-
-    def lot_bounds(
-        self, account_id: str
-    ) -> tuple[pendulum.DateTime | None, pendulum.DateTime | None]:
-        """Return the soonest ``available_at`` of the account's pending lots and the
-        soonest ``expires_at`` of its spendable lots (None where there is none)."""
         ...
 
 

@@ -17,11 +17,15 @@ from typing import Protocol, runtime_checkable
 import attrs
 import pendulum
 
+from relationkit.domain.customers import Account, AccountKind, Customer
 from relationkit.domain.ledger import LedgerEntry
 from relationkit.money import Money
 
 __all__ = [
+    "AccountQuery",
     "BalanceRanking",
+    "CustomerQuery",
+    "Directory",
     "LedgerScans",
     "PurchaseCounts",
     "RecordCounts",
@@ -89,8 +93,14 @@ class RecordCounts(Protocol):
 class PurchaseCounts(Protocol):
     """Purchases per account."""
 
-    def purchase_counts(self, account_ids: Sequence[str]) -> dict[str, int]:
-        """Return how many purchases each of these accounts has (0 included)."""
+    def purchase_counts(
+        self, account_ids: Sequence[str], *, at_most: int | None = None
+    ) -> dict[str, int]:
+        """Return how many purchases each of these accounts has (0 included).
+
+        With ``at_most``, each count is capped there (``min(count, at_most)``):
+        enough to tell a first purchase, without counting a long history.
+        """
         ...
 
 
@@ -174,4 +184,86 @@ class BalanceRanking(Protocol):
         ``after`` is the ``(balance, account_id)`` of the last row of the
         previous page. Accounts without a state row are left out.
         """
+        ...
+
+
+@attrs.frozen(kw_only=True)
+class CustomerQuery:
+    """What a customer search matches; every field given must match (None: any).
+
+    Attributes:
+        email_prefix: the lower-cased email starts with this (already lower-cased).
+        name_prefix: the lower-cased name starts with this (already lower-cased).
+        external_id: the external id equals this.
+        stage: the customer's account is in this stage.
+        tier: the customer's account holds this tier.
+    """
+
+    email_prefix: str | None = None
+    name_prefix: str | None = None
+    external_id: str | None = None
+    stage: str | None = None
+    tier: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AccountQuery:
+    """What an account search matches; every field given must match (None: any).
+
+    Attributes:
+        name_prefix: the lower-cased name starts with this (already lower-cased).
+        kind: B2C or B2B.
+        stage: the account's stage.
+        tier: the account's tier.
+    """
+
+    name_prefix: str | None = None
+    kind: AccountKind | None = None
+    stage: str | None = None
+    tier: str | None = None
+
+
+def customer_matches(query: CustomerQuery, customer: Customer, account: Account) -> bool:
+    """Return whether ``customer`` (of ``account``) matches ``query``: the reference rule."""
+    email = (customer.email or "").strip().lower()
+    name = (customer.name or "").lower()
+    return (
+        (
+            query.email_prefix is None
+            or (customer.email is not None and email.startswith(query.email_prefix))
+        )
+        and (
+            query.name_prefix is None
+            or (customer.name is not None and name.startswith(query.name_prefix))
+        )
+        and (query.external_id is None or customer.external_id == query.external_id)
+        and (query.stage is None or account.stage == query.stage)
+        and (query.tier is None or account.tier == query.tier)
+    )
+
+
+def account_matches(query: AccountQuery, account: Account) -> bool:
+    """Return whether ``account`` matches ``query``: the reference rule."""
+    return (
+        (query.name_prefix is None or account.name.lower().startswith(query.name_prefix))
+        and (query.kind is None or account.kind is query.kind)
+        and (query.stage is None or account.stage == query.stage)
+        and (query.tier is None or account.tier == query.tier)
+    )
+
+
+@runtime_checkable
+class Directory(Protocol):
+    """Customers and accounts listed and searched, a page at a time, in id order."""
+
+    def search_customers(
+        self, query: CustomerQuery, *, after: str | None = None, limit: int = 100
+    ) -> list[Customer]:
+        """Return the customers matching ``query`` with ids after ``after``, in id order."""
+        ...
+
+    def search_accounts(
+        self, query: AccountQuery, *, after: str | None = None, limit: int = 100
+    ) -> list[Account]:
+        """Return the accounts matching ``query`` with ids after ``after``, in id order."""
         ...

@@ -7,10 +7,12 @@ from contextlib import AbstractContextManager
 
 import pendulum
 
+from relationkit.domain.customers import Account, Customer
 from relationkit.domain.ledger import LedgerEntry
-from relationkit.storage.ports.queries import SpendRow
+from relationkit.storage.ports.queries import AccountQuery, CustomerQuery, SpendRow
 from relationkit.storage.sql.execution import Executor
 from relationkit.storage.sql.queries.aggregates import Aggregates
+from relationkit.storage.sql.queries.directory import Search
 from relationkit.storage.sql.queries.statements import Statements
 from relationkit.storage.sql.repositories.ledger import SqlLedger
 from relationkit.storage.sql.repositories.people import SqlAccounts, SqlCustomers
@@ -28,7 +30,7 @@ class SqlUnitOfWork:
     Besides the core repositories it implements every protocol of
     :mod:`relationkit.storage.ports.queries` in SQL: ``Savepoints``,
     ``StageCounts``, ``RecordCounts``, ``PurchaseCounts``, ``SpendRanking``
-    ``LedgerScans``, ``TierMeasures`` and ``BalanceRanking``.
+    ``LedgerScans``, ``TierMeasures``, ``BalanceRanking`` and ``Directory``.
     """
 
     def __init__(
@@ -45,6 +47,7 @@ class SqlUnitOfWork:
         self.ledger = SqlLedger(executor, tables, statements)
         self.idempotency = SqlIdempotency(executor, tables, statements)
         self.points = SqlPoints(executor, tables, statements)
+        self._directory = Search(tables)
 
     def savepoint(self) -> AbstractContextManager[None]:
         """Return a context in which an exception undoes only what it wrote.
@@ -66,9 +69,11 @@ class SqlUnitOfWork:
         """Return the number of purchases."""
         return int(self._x.scalar(self._s.count_rows["purchases"]))
 
-    def purchase_counts(self, account_ids: Sequence[str]) -> dict[str, int]:
+    def purchase_counts(
+        self, account_ids: Sequence[str], *, at_most: int | None = None
+    ) -> dict[str, int]:
         """Return how many purchases each of these accounts has (0 included)."""
-        return self._a.purchase_counts(self._x, account_ids)
+        return self._a.purchase_counts(self._x, account_ids, at_most=at_most)
 
     def top_spend(self, *, currency: str, limit: int) -> list[SpendRow]:
         """Return the accounts of highest net spend in ``currency`` (one query)."""
@@ -109,3 +114,15 @@ class SqlUnitOfWork:
     ) -> list[tuple[str, int]]:
         """Return ``(account_id, balance)`` by balance descending, then id (one query)."""
         return self._a.top_balances(self._x, limit=limit, after=after)
+
+    def search_customers(
+        self, query: CustomerQuery, *, after: str | None = None, limit: int = 100
+    ) -> list[Customer]:
+        """Return a page of the customers matching ``query`` (one query)."""
+        return self._directory.customers(self._x, query, after=after, limit=limit)
+
+    def search_accounts(
+        self, query: AccountQuery, *, after: str | None = None, limit: int = 100
+    ) -> list[Account]:
+        """Return a page of the accounts matching ``query`` (one query)."""
+        return self._directory.accounts(self._x, query, after=after, limit=limit)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from relationkit.testing.behaviour.accounts import AccountBehaviour
 from relationkit.testing.behaviour.concurrency import ConcurrencyBehaviour
 from relationkit.testing.behaviour.customers import CustomerBehaviour
+from relationkit.testing.behaviour.directory import DirectoryBehaviour
 from relationkit.testing.behaviour.events import EventBehaviour
 from relationkit.testing.behaviour.hooks import HookBehaviour
 from relationkit.testing.behaviour.imports import BulkImportBehaviour
@@ -32,6 +33,7 @@ __all__ = [
     "BulkImportBehaviour",
     "ConcurrencyBehaviour",
     "CustomerBehaviour",
+    "DirectoryBehaviour",
     "EventBehaviour",
     "HookBehaviour",
     "InteractionBehaviour",
@@ -47,6 +49,7 @@ __all__ = [
 
 class BehaviourSuite(
     CustomerBehaviour,
+    DirectoryBehaviour,
     AccountBehaviour,
     LifecycleBehaviour,
     InteractionBehaviour,

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from relationkit.domain.customers import AccountKind
 from relationkit.domain.ledger import EntryKind, LedgerState
 from relationkit.domain.points import derive, open_lots_of
 from relationkit.money import Money
@@ -33,6 +34,7 @@ from relationkit.storage.ports import (
     Storage,
     UnitOfWork,
 )
+from relationkit.storage.ports.queries import AccountQuery, CustomerQuery
 from relationkit.testing.base import T0, SuiteBase, eur
 from relationkit.testing.port.records import account, customer, entry, purchase, refund
 
@@ -281,6 +283,39 @@ class QueryPort(SuiteBase):
             queries.top_balances(limit=2),
             queries.top_balances(limit=2, after=(10, "acc_2")),
         )
+
+    def test_directory_matches_the_reference(self, filled: UnitOfWork) -> None:
+        """Directory, where implemented, pages the same customers and accounts as the
+        reference, for each kind of filter."""
+        reference = fallback.queries(_CoreOnly(filled))
+        queries = fallback.queries(filled)
+        customer_queries = [
+            CustomerQuery(),
+            CustomerQuery(email_prefix="x"),
+            CustomerQuery(stage="customer"),
+            CustomerQuery(name_prefix="person cus_"),
+            CustomerQuery(name_prefix="person cus_2", stage="customer"),
+            CustomerQuery(external_id="nobody"),
+        ]
+        account_queries = [
+            AccountQuery(),
+            AccountQuery(stage="customer"),
+            AccountQuery(name_prefix="account acc_1"),
+            AccountQuery(kind=AccountKind.B2C),
+        ]
+        for cq in customer_queries:
+            for after in (None, "cus_1"):
+                assert reference.search_customers(cq, after=after, limit=2) == (
+                    queries.search_customers(cq, after=after, limit=2)
+                )
+        for aq in account_queries:
+            for after in (None, "acc_2"):
+                assert reference.search_accounts(aq, after=after, limit=2) == (
+                    queries.search_accounts(aq, after=after, limit=2)
+                )
+        assert ["cus_2", "cus_3", "cus_4"] == [
+            c.id for c in reference.search_customers(CustomerQuery(stage="customer"))
+        ]
 
     def test_ledger_scans_match_the_reference(self, filled: UnitOfWork) -> None:
         """LedgerScans, where implemented, gives the reference pages and ledgers, and

@@ -155,13 +155,37 @@ class Aggregates:
         """See :class:`~relationkit.storage.ports.queries.StageCounts` (one GROUP BY)."""
         return {r.stage: int(r.n) for r in x.rows(self._stage_counts)}
 
-    def purchase_counts(self, x: Executor, account_ids: Sequence[str]) -> dict[str, int]:
-        """See :class:`~relationkit.storage.ports.queries.PurchaseCounts` (a GROUP BY per chunk)."""
+    def purchase_counts(
+        self, x: Executor, account_ids: Sequence[str], *, at_most: int | None = None
+    ) -> dict[str, int]:
+        """See :class:`~relationkit.storage.ports.queries.PurchaseCounts`.
+
+        One account with a cap: a count over at most ``at_most`` index
+        entries. Otherwise a GROUP BY per chunk.
+        """
+        if at_most is not None and len(account_ids) == 1:
+            [account_id] = account_ids
+            params = {"account_id": account_id, "cap": at_most}
+            return {account_id: int(x.scalar(self._capped_count, params))}
         found: dict[str, int] = {}
         for chunk in chunked(list(dict.fromkeys(account_ids)), CHUNK):
             counted = x.rows(self._purchase_counts, {"account_ids": list(chunk)})
             found.update((r.account_id, int(r.n)) for r in counted)
-        return {a: found.get(a, 0) for a in account_ids}
+        counts = {a: found.get(a, 0) for a in account_ids}
+        if at_most is not None:
+            counts = {a: min(n, at_most) for a, n in counts.items()}
+        return counts
+
+    @cached_property
+    def _capped_count(self) -> Select[Any]:
+        p = self._t.purchases
+        some = (
+            select(p.c.order_id)
+            .where(p.c.account_id == bindparam("account_id"))
+            .limit(bindparam("cap"))
+            .subquery()
+        )
+        return select(func.count()).select_from(some)
 
     def top_spend(self, x: Executor, *, currency: str, limit: int) -> list[SpendRow]:
         """See :class:`~relationkit.storage.ports.queries.SpendRanking` (one query)."""

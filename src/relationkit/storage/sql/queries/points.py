@@ -114,32 +114,43 @@ class PointsStatements:
         o = self._t.open_lots
         return delete(o).where(o.c.id.in_(_many("ids")))
 
-    @cached_property
-    def spendable(self) -> Select[Any]:
-        """Non-pending lots of ``account_id`` in consumption order, after a key.
-
-        Binds: ``account_id``, ``limit``, and for the keyset ``n`` (never
-        expires), ``f`` (expiry or opening instant), ``i`` (id); the first
-        page passes ``first=True``.
-        """
+    def _spendable(self, *, expiring: bool) -> Select[Any]:
         o = self._t.open_lots
-        never = case((o.c.expires_at.is_(None), 1), else_=0)
-        far = func.coalesce(o.c.expires_at, o.c.at)
-        n: Any = bindparam("n")
+        order = o.c.expires_at if expiring else o.c.at
         f: Any = bindparam("f", type_=o.c.at.type)
         i: Any = bindparam("i")
-        after = or_(
-            bindparam("first") == true(),
-            never > n,
-            and_(never == n, far > f),
-            and_(never == n, far == f, o.c.id > i),
-        )
+        after = or_(bindparam("first") == true(), order > f, and_(order == f, o.c.id > i))
+        has_expiry = o.c.expires_at.is_not(None) if expiring else o.c.expires_at.is_(None)
         return (
             select(o)
-            .where(o.c.account_id == bindparam("account_id"), o.c.pending == false(), after)
-            .order_by(never, far, o.c.id)
+            .where(
+                o.c.account_id == bindparam("account_id"),
+                has_expiry,
+                o.c.pending == false(),
+                after,
+            )
+            .order_by(order, o.c.id)
             .limit(bindparam("limit"))
         )
+
+    @cached_property
+    def spendable_expiring(self) -> Select[Any]:
+        """Non-pending lots of ``account_id`` that expire, soonest first, after a key.
+
+        Binds: ``account_id``, ``limit``, ``first`` (True for the first page),
+        and the keyset ``f`` (expiry) and ``i`` (id). Served by the
+        ``(account_id, expires_at, id)`` index.
+        """
+        return self._spendable(expiring=True)
+
+    @cached_property
+    def spendable_never(self) -> Select[Any]:
+        """Non-pending lots of ``account_id`` that never expire, oldest first, after a key.
+
+        Binds as :attr:`spendable_expiring`, ``f`` being the opening instant.
+        Served by the ``(account_id, at, id)`` index.
+        """
+        return self._spendable(expiring=False)
 
     @cached_property
     def due(self) -> Select[Any]:

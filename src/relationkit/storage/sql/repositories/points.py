@@ -74,14 +74,30 @@ class SqlPoints(Repository):
     def spendable_lots(
         self, account_id: str, *, after: LotKey | None = None, limit: int = 50
     ) -> list[OpenLot]:
-        """Return the account's non-pending lots in consumption order, after ``after``."""
-        params: dict[str, Any] = {"account_id": account_id, "limit": limit}
-        if after is None:
-            params.update(first=True, n=0, f=None, i="")
-        else:
-            params.update(first=False, n=int(after[0]), f=after[1], i=after[2])
+        """Return the account's non-pending lots in consumption order, after ``after``.
+
+        Lots that expire come first (one indexed range), then lots that never
+        expire (another): neither sorts more than the page it returns.
+        """
         load = OPEN_LOT.load
-        return [load(row) for row in self._x.rows(self._s.points.spendable, params)]
+        points = self._s.points
+        found: list[OpenLot] = []
+        if after is None or not after[0]:
+            params: dict[str, Any] = {"account_id": account_id, "limit": limit}
+            if after is None:
+                params.update(first=True, f=None, i="")
+            else:
+                params.update(first=False, f=after[1], i=after[2])
+            found = [load(row) for row in self._x.rows(points.spendable_expiring, params)]
+            if len(found) == limit:
+                return found
+            params = {"account_id": account_id, "limit": limit - len(found)}
+            params.update(first=True, f=None, i="")
+        else:
+            params = {"account_id": account_id, "limit": limit}
+            params.update(first=False, f=after[1], i=after[2])
+        found += [load(row) for row in self._x.rows(points.spendable_never, params)]
+        return found
 
     def due_lots(self, account_id: str, as_of: pendulum.DateTime) -> list[OpenLot]:
         """Return the account's lots due by ``as_of`` (to unlock or to expire), by id."""

@@ -277,6 +277,9 @@ def build_tables(metadata: MetaData, prefix: str = "rk_") -> Tables:
             n.key(lots, ("id",), "open_lot"),
             n.refers(lots, "account_id", *account_id),
             n.index(lots, "account_id", "account_id", "id"),
+            # PointsRepository.spendable_lots: consumption order, one index per half.
+            n.index(lots, "expiry", "account_id", "expires_at", "id"),
+            n.index(lots, "opened", "account_id", "at", "id"),
         ),
         idempotency=_table(
             metadata,

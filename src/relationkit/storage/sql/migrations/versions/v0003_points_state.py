@@ -82,6 +82,8 @@ def upgrade() -> None:
         ("points_state", "next_due", ["next_due", "account_id"]),
         ("points_state", "balance", ["balance", "account_id"]),
         ("open_lots", "account_id", ["account_id", "id"]),
+        ("open_lots", "expiry", ["account_id", "expires_at", "id"]),
+        ("open_lots", "opened", ["account_id", "at", "id"]),
         ("ledger_entries", "account_id_source", ["account_id", "source"]),
         ("ledger_entries", "account_id_at", ["account_id", "at"]),
     ):

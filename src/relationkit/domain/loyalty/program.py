@@ -1,25 +1,8 @@
-"""Loyalty program configuration: earning rules, pending period, expiry, tiers.
-
-Pure values, validated at construction. The simple case is one line::
-
-    LoyaltyProgram(points_per_unit=1, currency="EUR")
-
-earns one point per whole euro, rounded down, with nothing pending, no expiry
-and no tiers.
-
-Every figure is bounded so that the instants and points it produces stay
-representable on every backend: points per operation up to
-:data:`MAX_POINTS`, expiry up to a century (:data:`MAX_EXPIRY_DAYS`,
-:data:`MAX_EXPIRY_MONTHS`, :data:`MAX_EXPIRY_YEARS`), a pending period up to
-:data:`MAX_PENDING_DAYS` and a tier window up to :data:`MAX_TIER_WINDOW_DAYS`.
-"""
+"""The loyalty program: earning rules, pending period, expiry, tiers and their checks."""
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
-import zoneinfo
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
 
@@ -28,223 +11,23 @@ import pendulum
 
 from relationkit import _validate as v
 from relationkit._currencies import MINOR_UNITS
+from relationkit.domain.loyalty.expiry import Expiry
+from relationkit.domain.loyalty.limits import (
+    MAX_PENDING_DAYS,
+    MAX_POINTS,
+    MAX_TIER_WINDOW_DAYS,
+    _decimal,
+    _non_negative_int,
+)
+from relationkit.domain.loyalty.tiers import DowngradePolicy, Tier, TierBasis, _tiers
 from relationkit.errors import ValidationError
 from relationkit.money import Money
 
-__all__ = [
-    "MAX_EXPIRY_DAYS",
-    "MAX_EXPIRY_MONTHS",
-    "MAX_EXPIRY_YEARS",
-    "MAX_PENDING_DAYS",
-    "MAX_POINTS",
-    "MAX_TIER_WINDOW_DAYS",
-    "DowngradePolicy",
-    "Expiry",
-    "LoyaltyProgram",
-    "NegativeBalancePolicy",
-    "Tier",
-    "TierBasis",
-]
-
-TierBasis = Literal["points_earned", "spend"]
-DowngradePolicy = Literal["immediate", "never"]
 NegativeBalancePolicy = Literal["debt", "write_off"]
-ExpiryKind = Literal["never", "after_days", "end_of_month", "end_of_year"]
-
-MAX_POINTS = v.MAX_COUNT
-"""The most points one operation may credit or debit (10**12).
-
-It bounds ``earn``, ``redeem``, ``points_used``, the bonuses, the cap and the
-points one order earns, so balances stay far inside the signed 64-bit range.
-"""
-MAX_EXPIRY_DAYS = 36_525
-"""The longest :meth:`Expiry.after_days` (a century)."""
-MAX_EXPIRY_MONTHS = 1_200
-"""The largest ``months`` of :meth:`Expiry.end_of_month` (a century)."""
-MAX_EXPIRY_YEARS = 100
-"""The largest ``years`` of :meth:`Expiry.end_of_year`."""
-MAX_PENDING_DAYS = 365
-"""The longest return window, ``pending_days``: a year.
-
-Points earned at the last supported instant then still unlock before the
-end of year 9999.
-"""
-MAX_TIER_WINDOW_DAYS = 36_525
-"""The longest ``tier_window_days`` (a century)."""
-
-_EXPIRY_LIMITS = {
-    "never": 0,
-    "after_days": MAX_EXPIRY_DAYS,
-    "end_of_month": MAX_EXPIRY_MONTHS,
-    "end_of_year": MAX_EXPIRY_YEARS,
-}
-
-
-def _decimal(value: object, field: str) -> Decimal:
-    if isinstance(value, bool | float):
-        raise ValidationError(field, "must be an int, a Decimal or a numeric string, not a float")
-    try:
-        number = Decimal(value) if isinstance(value, int | str) else value
-    except ArithmeticError:
-        raise ValidationError(field, "is not a number") from None
-    if not isinstance(number, Decimal) or not number.is_finite() or number < 0:
-        raise ValidationError(field, "must be a finite, non-negative number")
-    if number > MAX_POINTS:
-        raise ValidationError(field, f"must be at most {MAX_POINTS:_}")
-    return number
-
-
-def _non_negative_int(
-    field: str, maximum: int = MAX_POINTS
-) -> Callable[[object, object, int], None]:
-    def check(_instance: object, _attribute: object, value: int) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValidationError(field, "must be a non-negative integer")
-        if value > maximum:
-            raise ValidationError(field, f"must be at most {maximum:_}")
-
-    return check
-
-
-def _multiplier(value: object) -> Decimal:
-    return _decimal(value, "multiplier")
 
 
 def _points_per_unit(value: object) -> Decimal:
     return _decimal(value, "points_per_unit")
-
-
-@attrs.frozen
-class Expiry:
-    """When earned points expire, computed in the program's time zone.
-
-    Build it with :meth:`never`, :meth:`after_days`, :meth:`end_of_month` or
-    :meth:`end_of_year`. A lot expires at the first instant of the day after
-    its last valid local day, so "365 days" never loses a day to a UTC offset.
-    Counts reach at most a century (:data:`MAX_EXPIRY_DAYS` days,
-    :data:`MAX_EXPIRY_MONTHS` months or :data:`MAX_EXPIRY_YEARS` years).
-    """
-
-    kind: ExpiryKind = "never"
-    count: int = 0
-
-    def __attrs_post_init__(self) -> None:
-        if self.kind not in ("never", "after_days", "end_of_month", "end_of_year"):
-            raise ValidationError(
-                "expiry", "kind must be never, after_days, end_of_month or end_of_year"
-            )
-        if isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 0:
-            raise ValidationError("expiry", "count must be a non-negative integer")
-        if self.kind == "after_days" and self.count < 1:
-            raise ValidationError("expiry", "after_days needs at least one day")
-        limit = _EXPIRY_LIMITS[self.kind]
-        if self.kind != "never" and self.count > limit:
-            raise ValidationError("expiry", f"{self.kind} allows at most {limit:_}")
-
-    @classmethod
-    def never(cls) -> Expiry:
-        """Points never expire."""
-        return cls("never", 0)
-
-    @classmethod
-    def after_days(cls, days: int) -> Expiry:
-        """Points earned on local day D expire after the end of local day D + ``days``."""
-        return cls("after_days", days)
-
-    @classmethod
-    def end_of_month(cls, months: int = 0) -> Expiry:
-        """Points expire after the last local day of the month, ``months`` after earning."""
-        return cls("end_of_month", months)
-
-    @classmethod
-    def end_of_year(cls, years: int = 0) -> Expiry:
-        """Points expire after December 31 (local), ``years`` after the year of earning."""
-        return cls("end_of_year", years)
-
-    def expires_at(
-        self, earned_at: pendulum.DateTime, timezone: str, *, field: str = "occurred_at"
-    ) -> pendulum.DateTime | None:
-        """Return the UTC instant from which points earned at ``earned_at`` are expired.
-
-        Args:
-            earned_at: when the points were earned (aware).
-            timezone: the IANA zone whose local days are counted.
-            field: the input ``earned_at`` came from, named by the error.
-
-        Raises:
-            ValidationError: naming ``field`` if the expiry would fall after
-                9999-12-31, which no backend can store.
-        """
-        if self.kind == "never":
-            return None
-        zone = _zone(timezone)
-        try:
-            local = earned_at.astimezone(zone)
-            return _boundary(self.kind, self.count, local.date(), timezone)
-        except (OverflowError, ValueError):  # pendulum says "year 10000 is out of range"
-            raise ValidationError(
-                field, "is too late for the expiry rule: its points would expire after 9999"
-            ) from None
-
-
-@functools.lru_cache(maxsize=64)
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(name)
-
-
-@functools.lru_cache(maxsize=4096)
-def _boundary(kind: str, count: int, day_: dt.date, timezone: str) -> pendulum.DateTime:
-    """The first instant after the last valid local day (cached: a backfill asks often)."""
-    day = pendulum.datetime(day_.year, day_.month, day_.day, tz=timezone)
-    if kind == "after_days":
-        boundary = day.add(days=count + 1)
-    elif kind == "end_of_month":
-        boundary = day.start_of("month").add(months=count + 1)
-    else:
-        boundary = day.start_of("year").add(years=count + 1)
-    return boundary.in_timezone("UTC")
-
-
-@attrs.frozen
-class Tier:
-    """A loyalty tier.
-
-    Args:
-        name: the tier's name (``"gold"``).
-        threshold: what qualifies: points earned, or whole currency units
-            spent, over the program's rolling window (see ``tier_basis``).
-        multiplier: earning multiplier for accounts in this tier.
-    """
-
-    name: str
-    threshold: int
-    multiplier: Decimal = attrs.field(default=Decimal(1), converter=_multiplier)
-
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name.strip() or len(self.name) > 64:
-            raise ValidationError(
-                "tier.name", "must be a non-empty string of at most 64 characters"
-            )
-        # Accounts store their tier's name.
-        v.text(self.name, "tier.name", max_length=64)
-        if (
-            isinstance(self.threshold, bool)
-            or not isinstance(self.threshold, int)
-            or self.threshold < 0
-        ):
-            raise ValidationError("tier.threshold", "must be a non-negative integer")
-
-
-def _tiers(value: Sequence[Tier]) -> tuple[Tier, ...]:
-    tiers = tuple(value)
-    if not all(isinstance(t, Tier) for t in tiers):
-        raise ValidationError("tiers", "must be Tier objects")
-    ordered = tuple(sorted(tiers, key=lambda t: t.threshold))
-    if len({t.name for t in ordered}) != len(ordered):
-        raise ValidationError("tiers", "names must be unique")
-    if len({t.threshold for t in ordered}) != len(ordered):
-        raise ValidationError("tiers", "thresholds must be unique")
-    return ordered
 
 
 def _multipliers(value: Mapping[str, object], field: str) -> dict[str, Decimal]:
