@@ -18,10 +18,8 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
-    case,
     delete,
     false,
-    func,
     or_,
     select,
     true,
@@ -153,20 +151,25 @@ class PointsStatements:
         return self._spendable(expiring=False)
 
     @cached_property
-    def due(self) -> Select[Any]:
-        """Lots of ``account_id`` due by ``as_of``: pending to unlock, spendable to expire."""
+    def due_unlocks(self) -> Select[Any]:
+        """Pending lots of ``account_id`` that unlock by ``as_of`` (the unlock index)."""
         o = self._t.open_lots
         as_of = bindparam("as_of", type_=o.c.at.type)
-        return (
-            select(o)
-            .where(
-                o.c.account_id == bindparam("account_id"),
-                or_(
-                    and_(o.c.pending == true(), o.c.available_at <= as_of),
-                    and_(o.c.pending == false(), o.c.expires_at <= as_of),
-                ),
-            )
-            .order_by(o.c.id)
+        return select(o).where(
+            o.c.account_id == bindparam("account_id"),
+            o.c.available_at <= as_of,
+            o.c.pending == true(),
+        )
+
+    @cached_property
+    def due_expiries(self) -> Select[Any]:
+        """Spendable lots of ``account_id`` that expire by ``as_of`` (the expiry index)."""
+        o = self._t.open_lots
+        as_of = bindparam("as_of", type_=o.c.at.type)
+        return select(o).where(
+            o.c.account_id == bindparam("account_id"),
+            o.c.expires_at <= as_of,
+            o.c.pending == false(),
         )
 
     @cached_property
@@ -176,10 +179,31 @@ class PointsStatements:
         return select(o).where(o.c.id.in_(_many("ids")))
 
     @cached_property
-    def bounds(self) -> Select[Any]:
-        """The soonest unlock of ``account_id``'s pending lots and expiry of its others."""
+    def next_unlock(self) -> Select[Any]:
+        """The soonest ``available_at`` of ``account_id``'s pending lots (one index step)."""
         o = self._t.open_lots
-        return select(
-            func.min(case((o.c.pending == true(), o.c.available_at))),
-            func.min(case((o.c.pending == false(), o.c.expires_at))),
-        ).where(o.c.account_id == bindparam("account_id"))
+        return (
+            select(o.c.available_at)
+            .where(
+                o.c.account_id == bindparam("account_id"),
+                o.c.available_at.is_not(None),
+                o.c.pending == true(),
+            )
+            .order_by(o.c.available_at)
+            .limit(1)
+        )
+
+    @cached_property
+    def next_expiry(self) -> Select[Any]:
+        """The soonest ``expires_at`` of ``account_id``'s spendable lots (one index step)."""
+        o = self._t.open_lots
+        return (
+            select(o.c.expires_at)
+            .where(
+                o.c.account_id == bindparam("account_id"),
+                o.c.expires_at.is_not(None),
+                o.c.pending == false(),
+            )
+            .order_by(o.c.expires_at)
+            .limit(1)
+        )

@@ -102,8 +102,11 @@ class SqlPoints(Repository):
     def due_lots(self, account_id: str, as_of: pendulum.DateTime) -> list[OpenLot]:
         """Return the account's lots due by ``as_of`` (to unlock or to expire), by id."""
         load = OPEN_LOT.load
-        rows = self._x.rows(self._s.points.due, {"account_id": account_id, "as_of": as_of})
-        return [load(row) for row in rows]
+        params = {"account_id": account_id, "as_of": as_of}
+        points = self._s.points
+        found = [load(row) for row in self._x.rows(points.due_unlocks, params)]
+        found += [load(row) for row in self._x.rows(points.due_expiries, params)]
+        return sorted(found, key=lambda lot: lot.id)
 
     def lots_by_id(self, lot_ids: Sequence[str]) -> dict[str, OpenLot]:
         """Return the open lots among these ids, by id."""
@@ -119,8 +122,13 @@ class SqlPoints(Repository):
         self, account_id: str
     ) -> tuple[pendulum.DateTime | None, pendulum.DateTime | None]:
         """Return the soonest unlock of pending lots and the soonest expiry of the others."""
-        [row] = self._x.rows(self._s.points.bounds, {"account_id": account_id})
-        return _utc(row[0]), _utc(row[1])
+        params = {"account_id": account_id}
+        unlock = self._x.rows(self._s.points.next_unlock, params)
+        expiry = self._x.rows(self._s.points.next_expiry, params)
+        return (
+            _utc(unlock[0][0]) if unlock else None,
+            _utc(expiry[0][0]) if expiry else None,
+        )
 
     def _put(self, upsert: Upsert, shape: Shape, models: Sequence[Any]) -> None:
         """Run the dialect's upsert of ``models`` (sorted by key: locks in one order)."""

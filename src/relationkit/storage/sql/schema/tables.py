@@ -280,6 +280,8 @@ def build_tables(metadata: MetaData, prefix: str = "rk_") -> Tables:
             # PointsRepository.spendable_lots: consumption order, one index per half.
             n.index(lots, "expiry", "account_id", "expires_at", "id"),
             n.index(lots, "opened", "account_id", "at", "id"),
+            # lot_bounds and due_lots: the soonest unlock of pending lots.
+            n.index(lots, "unlock", "account_id", "available_at"),
         ),
         idempotency=_table(
             metadata,

@@ -84,6 +84,7 @@ def upgrade() -> None:
         ("open_lots", "account_id", ["account_id", "id"]),
         ("open_lots", "expiry", ["account_id", "expires_at", "id"]),
         ("open_lots", "opened", ["account_id", "at", "id"]),
+        ("open_lots", "unlock", ["account_id", "available_at"]),
         ("ledger_entries", "account_id_source", ["account_id", "source"]),
         ("ledger_entries", "account_id_at", ["account_id", "at"]),
     ):
