@@ -20,28 +20,6 @@ from relationkit.testing.base import T0, eur
 from relationkit.testing.behaviour._support import buy
 
 
-@pytest.fixture
-def clock() -> rk.FrozenClock:
-    """A frozen clock at T0."""
-    return rk.FrozenClock(T0)
-
-
-@pytest.fixture
-def kit(clock: rk.FrozenClock) -> Iterator[rk.RelationKit]:
-    """A kit over memory: these rules never reach the store."""
-    kit = rk.open(clock=clock)
-    yield kit
-    kit.close()
-
-
-@pytest.fixture
-def events(kit: rk.RelationKit) -> list[Event]:
-    """Every event the kit dispatches, in dispatch order."""
-    seen: list[Event] = []
-    kit.hooks.on(Event, seen.append)
-    return seen
-
-
 def test_interaction_defaults_to_the_clock(kit: rk.RelationKit) -> None:
     """Without occurred_at, an interaction happened at the kit's clock time."""
     acme = kit.accounts.create(name="ACME")

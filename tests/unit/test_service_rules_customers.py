@@ -6,28 +6,12 @@ them again on every backend; they run once here, over memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import relationkit as rk
 from relationkit.errors import ValidationError
-from relationkit.testing.base import T0
-
-
-@pytest.fixture
-def clock() -> rk.FrozenClock:
-    """A frozen clock at T0."""
-    return rk.FrozenClock(T0)
-
-
-@pytest.fixture
-def kit(clock: rk.FrozenClock) -> Iterator[rk.RelationKit]:
-    """A kit over memory: these rules never reach the store."""
-    kit = rk.open(clock=clock)
-    yield kit
-    kit.close()
 
 
 def test_malformed_email_names_the_field_and_writes_nothing(kit: rk.RelationKit) -> None:

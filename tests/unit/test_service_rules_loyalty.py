@@ -14,22 +14,8 @@ import pytest
 import relationkit as rk
 from relationkit.domain.ledger import EntryKind
 from relationkit.errors import ValidationError
-from relationkit.testing.base import T0, OpenKit
+from relationkit.testing.base import OpenKit
 from relationkit.testing.loyalty._support import PLAIN, buy, kinds, member, verified
-
-
-@pytest.fixture
-def clock() -> rk.FrozenClock:
-    """A frozen clock at T0."""
-    return rk.FrozenClock(T0)
-
-
-@pytest.fixture
-def kit(clock: rk.FrozenClock) -> Iterator[rk.RelationKit]:
-    """A kit over memory: these rules never reach the store."""
-    kit = rk.open(clock=clock)
-    yield kit
-    kit.close()
 
 
 @pytest.fixture
