@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -98,26 +99,30 @@ class MemoryPoints:
             old = t.lots.get(lot.id)
             if old is None:
                 owned = t.lots_by_account[lot.account_id]
-                set_item(t.lots_by_account, lot.account_id, u)
-                t.lots_by_account[lot.account_id] = owned | {lot.id}
+                owned.add(lot.id)
+                u._log(functools.partial(owned.discard, lot.id))
             if old is not None and not old.pending:
                 self._unindex(old)
             set_item(t.lots, lot.id, u)
             t.lots[lot.id] = lot
             if not lot.pending:
-                keys = list(t.spendable_keys.get(lot.account_id, []))
-                bisect.insort(keys, lot_key(lot))
-                set_item(t.spendable_keys, lot.account_id, u)
-                t.spendable_keys[lot.account_id] = keys
+                self._index(lot)
+
+    def _index(self, lot: OpenLot) -> None:
+        """Insert the lot's key in its account's sorted keys, in place (undo: remove it)."""
+        keys = self._t.spendable_keys.setdefault(lot.account_id, [])
+        key = lot_key(lot)
+        bisect.insort(keys, key)
+        self._u._log(lambda: keys.remove(key))
 
     def _unindex(self, lot: OpenLot) -> None:
-        t = self._t
-        keys = list(t.spendable_keys.get(lot.account_id, []))
-        at = bisect.bisect_left(keys, lot_key(lot))
-        if at < len(keys) and keys[at] == lot_key(lot):
+        """Remove the lot's key from its account's sorted keys, in place (undo: put it back)."""
+        keys = self._t.spendable_keys.get(lot.account_id, [])
+        key = lot_key(lot)
+        at = bisect.bisect_left(keys, key)
+        if at < len(keys) and keys[at] == key:
             del keys[at]
-        set_item(t.spendable_keys, lot.account_id, self._u)
-        t.spendable_keys[lot.account_id] = keys
+            self._u._log(lambda: bisect.insort(keys, key))
 
     def close_lots(self, lot_ids: Sequence[str]) -> None:
         t, u = self._t, self._u
@@ -130,8 +135,8 @@ class MemoryPoints:
             set_item(t.lots, lot_id, u)
             del t.lots[lot_id]
             owned = t.lots_by_account[lot.account_id]
-            set_item(t.lots_by_account, lot.account_id, u)
-            t.lots_by_account[lot.account_id] = owned - {lot_id}
+            owned.discard(lot_id)
+            u._log(functools.partial(owned.add, lot_id))
 
     def spendable_lots(
         self, account_id: str, *, after: LotKey | None = None, limit: int = 50
