@@ -44,7 +44,6 @@ import argparse
 import datetime as dt
 import gc
 import json
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -79,7 +78,7 @@ from sqlalchemy import (
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
 
-from _harness import peak_rss_bytes, reset_peak_rss
+from _harness import max_rss_bytes, peak_rss_bytes, reset_peak_rss, rss_bytes
 from cdnow_data import MASTER, SAMPLE, OrderRow, iter_orders
 
 import relationkit as rk
@@ -451,21 +450,6 @@ def baseline_single(path: Path, rows: Sequence[OrderRow], *, timer: Timer) -> fl
 # -- memory, in a child process -----------------------------------------------
 
 
-def _max_rss_bytes() -> int:
-    """Return the process's peak resident set size so far."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak if sys.platform == "darwin" else peak * 1024  # macOS says bytes, Linux KiB
-
-
-def _rss_bytes() -> int:
-    """Return the current resident set size (the peak so far where it is unknown)."""
-    try:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * resource.getpagesize()
-    except OSError:  # not Linux: the growth of the peak is a lower bound
-        return _max_rss_bytes()
-
-
 def child_bulk(data: Path, db: Path, *, loyalty: bool, trace: bool) -> dict[str, float]:
     """Stream ``data`` into a fresh kit and measure the memory it took.
 
@@ -478,7 +462,7 @@ def child_bulk(data: Path, db: Path, *, loyalty: bool, trace: bool) -> dict[str,
     """
     with open_kit(db, loyalty=loyalty) as kit:
         gc.collect()
-        rss_before = _rss_bytes()
+        rss_before = rss_bytes()
         reset_peak_rss()  # a peak reached while opening the kit is not the ingest's
         if trace:
             tracemalloc.start()
@@ -490,7 +474,7 @@ def child_bulk(data: Path, db: Path, *, loyalty: bool, trace: bool) -> dict[str,
             out["traced_peak"] = float(tracemalloc.get_traced_memory()[1])
             tracemalloc.stop()
         out["rss_work_peak"] = float(peak_rss_bytes())
-        out["rss_peak"] = float(_max_rss_bytes())
+        out["rss_peak"] = float(max_rss_bytes())
     return out
 
 

@@ -12,7 +12,7 @@ from relationkit._tx import Tx
 from relationkit.domain.interactions import Channel, Direction, Interaction
 from relationkit.errors import ValidationError
 from relationkit.events import InteractionLogged
-from relationkit.services._paging import walk
+from relationkit.services._paging import time_page, walk
 from relationkit.services._refs import resolve
 
 __all__ = ["InteractionsService"]
@@ -106,8 +106,7 @@ class InteractionsService:
             limit: at most this many (None: all).
             after: the last interaction of the previous page; the page starts after it.
         """
-        size = v.positive_int(limit, "limit") if limit is not None else None
-        cursor = (after.occurred_at, after.id) if after is not None else None
+        size, cursor = time_page(limit, after)
         return self._run.read(
             lambda tx: tx.uow.interactions.for_account(resolve(tx, ref), after=cursor, limit=size)
         )

@@ -19,7 +19,7 @@ from relationkit.errors import HookError, IdempotencyConflict, NotFound, Validat
 from relationkit.events import PurchaseRecorded
 from relationkit.money import Money
 from relationkit.services._drafts import Draft, draft, row_draft
-from relationkit.services._paging import walk
+from relationkit.services._paging import time_page, walk
 from relationkit.services._people import Fields, People
 from relationkit.services._reactions import PurchasesStored, Reactions
 from relationkit.services._refs import resolve
@@ -333,8 +333,7 @@ class PurchasesService:
             limit: at most this many (None: all).
             after: the last purchase of the previous page; the page starts after it.
         """
-        size = v.positive_int(limit, "limit") if limit is not None else None
-        cursor = (after.occurred_at, after.id) if after is not None else None
+        size, cursor = time_page(limit, after)
         return self._run.read(
             lambda tx: tx.uow.purchases.for_account(resolve(tx, ref), after=cursor, limit=size)
         )

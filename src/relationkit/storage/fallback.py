@@ -10,7 +10,7 @@ protocols one at a time; the contract suite proves both answers equal.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator, Sequence
 
 import pendulum
@@ -121,10 +121,7 @@ def ledger_account_ids(
 
 def ledgers(uow: UnitOfWork, account_ids: Sequence[str]) -> dict[str, list[LedgerEntry]]:
     """Reference :meth:`LedgerScans.ledgers`."""
-    out: defaultdict[str, list[LedgerEntry]] = defaultdict(list)
-    for account_id in account_ids:
-        out[account_id] = uow.ledger.for_account(account_id)
-    return dict(out)
+    return {account_id: uow.ledger.for_account(account_id) for account_id in account_ids}
 
 
 def due_accounts(

@@ -72,7 +72,7 @@ class Book:
     next_seq: int = 1
     stored: PointsState | None = None
     earned: int = 0
-    loaded_lots: dict[str, tuple[int, bool]] = attrs.field(factory=dict)
+    loaded_lots: dict[str, int] = attrs.field(factory=dict)
     added: list[LedgerEntry] = attrs.field(factory=list)
     # Partial books (from the store) hold only the lots they loaded; these
     # running figures stand for the rest.
@@ -98,8 +98,6 @@ class Book:
             next_seq=ordered[-1].seq + 1 if ordered else 1,
             earned=sum(earned_points(e) for e in ordered),
         )
-
-    load = from_entries
 
     @classmethod
     def from_store(cls, account_id: str, stored: PointsState | None, timezone: str = "UTC") -> Book:
@@ -136,7 +134,7 @@ class Book:
             loaded = state_of([lot], 0)
             self.state.lots.update(loaded.lots)
             self.state.pending.update(loaded.pending)
-            self.loaded_lots[lot.id] = (lot.remaining, False)
+            self.loaded_lots[lot.id] = lot.remaining
 
     def load_lots(self, tx: Tx, lot_ids: Sequence[str]) -> None:
         """Read these lots (an order's own, for a refund) if they are still open."""
@@ -260,13 +258,11 @@ class Book:
         """Return the lots to write and the stored lots to close, since the last call."""
         current = {lot.id: lot for lot in open_lots_of(self.account_id, self.state)}
         put = [
-            lot
-            for lot_id, lot in current.items()
-            if self.loaded_lots.get(lot_id) != (lot.remaining, False)
+            lot for lot_id, lot in current.items() if self.loaded_lots.get(lot_id) != lot.remaining
         ]
         close = [lot_id for lot_id in self.loaded_lots if lot_id not in current]
         self.lots_closed = self.lots_closed or bool(close)
-        self.loaded_lots = {lot_id: (lot.remaining, False) for lot_id, lot in current.items()}
+        self.loaded_lots = {lot_id: lot.remaining for lot_id, lot in current.items()}
         # Closed lots are dropped, so the book never carries what is spent.
         for lot_id in close:
             self.state.lots.pop(lot_id, None)

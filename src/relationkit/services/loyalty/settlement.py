@@ -126,12 +126,19 @@ class Settlement:
 
     def verify_one(self, tx: Tx, account_id: str) -> list[str]:
         """Return the broken invariants of one account's ledger and its stored state."""
-        entries = _whole_ledger(tx, account_id)
-        book = Book.from_entries(account_id, entries, self._ledgers.timezone)
-        problems = verify_book(book, self._ledgers.program)
-        states = tx.uow.points.get_many([account_id])
-        lots = tx.uow.points.open_lots([account_id])
-        return problems + drift(book, states.get(account_id), lots.get(account_id, []))
+        return self._verify_page(tx, [account_id])
+
+    def _verify_page(self, tx: Tx, account_ids: Sequence[str]) -> list[str]:
+        """Check a page of accounts: their ledgers one by one, their state in two reads."""
+        states = tx.uow.points.get_many(account_ids)
+        lots = tx.uow.points.open_lots(account_ids)
+        zone = self._ledgers.timezone
+        found: list[str] = []
+        for account_id in account_ids:
+            book = Book.from_entries(account_id, _whole_ledger(tx, account_id), zone)
+            found += verify_book(book, self._ledgers.program)
+            found += drift(book, states.get(account_id), lots.get(account_id, []))
+        return found
 
     def rebuild(self, account_ids: Sequence[str] | None, after: str | None) -> RebuildReport:
         """See :meth:`LoyaltyService.rebuild`."""
@@ -182,14 +189,8 @@ class Settlement:
             if not page:
                 return VerifyReport(accounts=count, problems=tuple(found))
             after = page[-1]
-            found += self._run.read(functools.partial(self._check_page, account_ids=page))
+            found += self._run.read(functools.partial(self._verify_page, account_ids=page))
             count += len(page)
-
-    def _check_page(self, tx: Tx, *, account_ids: Sequence[str]) -> list[str]:
-        found: list[str] = []
-        for account_id in account_ids:
-            found += self.verify_one(tx, account_id)
-        return found
 
 
 def _whole_ledger(tx: Tx, account_id: str) -> list[LedgerEntry]:
