@@ -59,7 +59,7 @@ class Runner:
         self.storage = storage
         self._ctx = ctx
         self._hooks = hooks
-        self._retries = retries
+        self.retries = retries
         self._local = threading.local()
         self.closed = False
 
@@ -174,7 +174,7 @@ class Runner:
                 # A concurrent writer got there first (busy database, deadlock,
                 # the same order id inserted a moment ago): the next attempt
                 # sees its committed work and decides again.
-                if attempt > self._retries:
+                if attempt > self.retries:
                     raise StorageError(
                         f"transaction gave up after {attempt} attempts: {exc}"
                     ) from exc

@@ -95,7 +95,7 @@ class RelationKit:
     @property
     def retries(self) -> int:
         """How often a transaction that met a busy store or a duplicate is retried."""
-        return self._runner._retries
+        return self._runner.retries
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
