@@ -25,7 +25,11 @@ redeem
     ``kit.loyalty.redeem(customer, 1, idempotency_key=...)``, ``--ops`` times;
 purchase
     ``kit.purchases.record(...)`` of a 20 EUR order (earning 20 pending
-    points), ``--ops`` times.
+    points), ``--ops`` times;
+timeline page
+    ``kit.timeline(customer, limit=50, after=cursor)`` with a cursor in the
+    middle of the history, ``--ops`` times (a read: each source from its
+    index on SQL; the memory backend's reference sorts the whole ledger).
 
 The table gives the median cost of one operation per backend and size, and
 its ratio to the smallest size (10 entries by default). Target: on the
@@ -87,6 +91,10 @@ REDEEM_EVERY = 20
 SEED_MARGIN = 1_000
 """Points the seed earning adds to what the timed redemptions spend."""
 WARMUP = 5
+
+
+PAGE = 50
+"""Lines per timeline page timed."""
 
 
 def program(*, tiers: bool) -> rk.LoyaltyProgram:
@@ -197,6 +205,7 @@ class Result:
     history: History
     redeem: float
     purchase: float
+    page: float
 
 
 def refresh_statistics(kit: rk.RelationKit) -> None:
@@ -233,7 +242,17 @@ def measure(backend: Backend, size: int, *, ops: int, tiers: bool, timer_cpu: bo
 
         per_redeem = median_per_op(ops, redeem_step, timer, warmup=WARMUP)
         per_purchase = median_per_op(ops, purchase_step, timer, warmup=WARMUP)
-    return Result(backend.label, size, history, per_redeem, per_purchase)
+        # A page of the timeline from the middle of the history (a cursor a
+        # host would hold): what a support screen scrolling back reads.
+        cursor = rk.TimelineEntry(
+            at=CLOCK_END.subtract(months=YEARS * 6), kind="points", ref="", summary=""
+        )
+
+        def page_step(i: int) -> None:
+            kit.timeline(customer, limit=PAGE, after=cursor)
+
+        per_page = median_per_op(ops, page_step, timer, warmup=WARMUP)
+    return Result(backend.label, size, history, per_redeem, per_purchase, per_page)
 
 
 # -- report ---------------------------------------------------------------------------
@@ -248,6 +267,7 @@ def report(results: Sequence[Result], check: Check) -> None:
         for name, ours, theirs in (
             ("redeem", r.redeem, base.redeem),
             ("purchase", r.purchase, base.purchase),
+            ("timeline page", r.page, base.page),
         ):
             if r is base:
                 cells += [fmt_us(ours), "1.00x", "-"]
@@ -264,6 +284,9 @@ def report(results: Sequence[Result], check: Check) -> None:
         "ratio",
         "result",
         "purchase/op",
+        "ratio",
+        "result",
+        f"page of {PAGE}",
         "ratio",
         "result",
     )

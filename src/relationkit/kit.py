@@ -13,6 +13,7 @@ from types import TracebackType
 
 import pendulum
 
+from relationkit import _validate as v
 from relationkit._runtime import Context, Runner
 from relationkit.clock import Clock, SystemClock
 from relationkit.domain.lifecycle import DEFAULT_STAGE_GRAPH, StageGraph
@@ -20,6 +21,7 @@ from relationkit.domain.timeline import TimelineEntry
 from relationkit.errors import ValidationError
 from relationkit.hooks import ErrorPolicy, Hooks
 from relationkit.ids import IdGenerator, UlidGenerator
+from relationkit.services._paging import walk
 from relationkit.services._people import People
 from relationkit.services._reactions import Reactions
 from relationkit.services._refs import resolve
@@ -29,7 +31,7 @@ from relationkit.services.interactions import InteractionsService
 from relationkit.services.lifecycle import LifecycleService
 from relationkit.services.loyalty import LoyaltyService
 from relationkit.services.purchases import PurchasesService
-from relationkit.services.timeline import build_timeline
+from relationkit.services.timeline import timeline_page
 from relationkit.storage.ports import Storage
 
 __all__ = ["RelationKit"]
@@ -114,17 +116,39 @@ class RelationKit:
         with self._runner.transaction():
             yield
 
-    def timeline(self, ref: str) -> list[TimelineEntry]:
-        """Return everything that happened to an account, oldest first.
+    def timeline(
+        self, ref: str, *, limit: int | None = None, after: TimelineEntry | None = None
+    ) -> list[TimelineEntry]:
+        """Return what happened to an account, oldest first, a page at a time.
+
+        Lines of one instant come stage changes first, then interactions,
+        purchases, refunds and points. A page costs its size: each source is
+        read from an index, from ``after``'s instant on.
 
         Args:
             ref: an account id or a customer id (its account's timeline).
+            limit: at most this many lines (None: all of them, read a page of
+                1,000 at a time; :meth:`iter_timeline` streams them instead).
+            after: the last line of the previous page; the page starts after it.
 
         Returns:
             Interactions, purchases, refunds, stage changes and points, merged
             in time order.
         """
-        return self._runner.read(lambda tx: build_timeline(tx, resolve(tx, ref)))
+        if limit is None:
+            return list(self.iter_timeline(ref, after=after))
+        size = v.positive_int(limit, "limit")
+        return self._runner.read(
+            lambda tx: timeline_page(tx, resolve(tx, ref), limit=size, after=after)
+        )
+
+    def iter_timeline(
+        self, ref: str, *, page_size: int = 1000, after: TimelineEntry | None = None
+    ) -> Iterator[TimelineEntry]:
+        """Yield an account's whole timeline, one read transaction per page (for exports)."""
+        size = v.positive_int(page_size, "page_size")
+        first = after
+        return walk(lambda last: self.timeline(ref, limit=size, after=last or first), size)
 
     def close(self) -> None:
         """Release the storage (when the kit opened it). Idempotent."""

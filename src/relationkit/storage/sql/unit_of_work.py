@@ -9,7 +9,9 @@ import pendulum
 
 from relationkit.domain.customers import Account, Customer
 from relationkit.domain.ledger import LedgerEntry
+from relationkit.domain.lifecycle import StageChange
 from relationkit.storage.ports.queries import AccountQuery, CustomerQuery, SpendRow
+from relationkit.storage.ports.timeline import TimedRefund
 from relationkit.storage.sql.execution import Executor
 from relationkit.storage.sql.queries.aggregates import Aggregates
 from relationkit.storage.sql.queries.directory import Search
@@ -30,7 +32,8 @@ class SqlUnitOfWork:
     Besides the core repositories it implements every protocol of
     :mod:`relationkit.storage.ports.queries` in SQL: ``Savepoints``,
     ``StageCounts``, ``RecordCounts``, ``PurchaseCounts``, ``SpendRanking``
-    ``LedgerScans``, ``TierMeasures``, ``BalanceRanking`` and ``Directory``.
+    ``LedgerScans``, ``TierMeasures``, ``BalanceRanking`` and ``Directory``, and
+    :class:`~relationkit.storage.ports.timeline.TimelineReads`.
     """
 
     def __init__(
@@ -114,6 +117,24 @@ class SqlUnitOfWork:
     ) -> list[tuple[str, int]]:
         """Return ``(account_id, balance)`` by balance descending, then id (one query)."""
         return self._a.top_balances(self._x, limit=limit, after=after)
+
+    def stage_changes_since(
+        self, account_id: str, *, since: pendulum.DateTime | None, limit: int
+    ) -> list[StageChange]:
+        """Return a page of an account's stage changes by ``(at, seq)`` (one query)."""
+        return self._s.timeline.stage_changes(self._x, account_id, since, limit)
+
+    def ledger_entries_since(
+        self, account_id: str, *, since: pendulum.DateTime | None, limit: int
+    ) -> list[LedgerEntry]:
+        """Return a page of an account's ledger entries by ``(at, seq)`` (two queries)."""
+        return self._s.timeline.ledger_entries(self._x, self.ledger, account_id, since, limit)
+
+    def refunds_since(
+        self, account_id: str, *, since: pendulum.DateTime | None, limit: int
+    ) -> list[TimedRefund]:
+        """Return a page of the refunds of an account's orders by time (one query)."""
+        return self._s.timeline.refunds(self._x, account_id, since, limit)
 
     def search_customers(
         self, query: CustomerQuery, *, after: str | None = None, limit: int = 100

@@ -15,7 +15,7 @@ loaders read (see :mod:`~relationkit.storage.sql.mapping`).
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Integer, Select, Table, Update, bindparam, func, select, update
 from sqlalchemy.sql.elements import BindParameter
@@ -25,6 +25,9 @@ from relationkit.storage.sql.queries.inserts import BulkInsert
 from relationkit.storage.sql.queries.pages import Pages
 from relationkit.storage.sql.queries.points import PointsStatements
 from relationkit.storage.sql.schema.tables import Tables
+
+if TYPE_CHECKING:
+    from relationkit.storage.sql.queries.timeline import TimelinePages
 
 __all__ = ["Statements", "many"]
 
@@ -68,6 +71,13 @@ class Statements:
     def pages(self) -> Pages:
         """The page statements of an account's purchases and interactions."""
         return Pages(self._t)
+
+    @cached_property
+    def timeline(self) -> TimelinePages:
+        """The time-ordered page statements of ``kit.timeline``."""
+        from relationkit.storage.sql.queries.timeline import TimelinePages
+
+        return TimelinePages(self._t)
 
     @cached_property
     def points(self) -> PointsStatements:

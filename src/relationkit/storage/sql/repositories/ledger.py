@@ -63,14 +63,15 @@ class SqlLedger(Repository):
         """
         params = {"account_id": account_id, "source": source}
         heads = self._x.rows(self._s.entries_by_source, params)
-        return self._with_allocations(heads)
+        return self.with_allocations(heads)
 
     def get(self, entry_id: str) -> LedgerEntry | None:
         """Return one entry by its id, with its allocations."""
-        found = self._with_allocations(self._x.rows(self._s.entry, {"id": entry_id}))
+        found = self.with_allocations(self._x.rows(self._s.entry, {"id": entry_id}))
         return found[0] if found else None
 
-    def _with_allocations(self, heads: Sequence[Any]) -> list[LedgerEntry]:
+    def with_allocations(self, heads: Sequence[Any]) -> list[LedgerEntry]:
+        """Return the entries of these entry rows, with their allocations."""
         allocated: list[Any] = []
         for chunk in chunked([h.id for h in heads], CHUNK):
             allocated += self._x.rows(self._s.allocations_of_entries, {"entry_ids": list(chunk)})
