@@ -1,7 +1,8 @@
 # relationkit developer commands. `make test` is what CI runs (via .ci/run).
 #
 #   make venv       create .venv and install the package with dev + docs extras
-#   make demo       run examples/cdnow_demo.py
+#   make demo       run examples/cdnow_demo.py (its SQLite file and tracking plot go to
+#                   ~/.cache/relationkit; DEMO_ARGS="--memory" or "--db FILE" to choose)
 #   make test       lint, format check, mypy, docs build, pytest (with a throwaway PostgreSQL)
 #   make lint       ruff check + ruff format --check
 #   make format     apply ruff fixes and formatting
@@ -46,7 +47,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 demo: venv
-	$(BIN)/python examples/cdnow_demo.py
+	$(BIN)/python examples/cdnow_demo.py $(DEMO_ARGS)
 
 # Extra pytest arguments: make test PYTEST_ARGS='-k customers -x'
 test: venv

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import sqlite3
 import sys
 import tempfile
 import time
@@ -385,9 +386,29 @@ def _sent_by_empty(kit: rk.RelationKit) -> str:
     if engine is None:
         return "(unknown: no engine)"
     with StatementCounter(engine).counting() as seen, kit.transaction():
-        pass
+        locked = engine.dialect.name == "sqlite" and _write_lock_held(engine)
     sent = [*seen.control, *seen.statements]
+    if locked and not sent:
+        # relationkit sends its BEGIN IMMEDIATE to the driver directly (no
+        # cursor event); another connection finding the database locked shows it.
+        sent = ["BEGIN IMMEDIATE (to the driver)"]
     return ", ".join(sent) + " and COMMIT" if sent else "nothing to the server"
+
+
+def _write_lock_held(engine: Any) -> bool:
+    """Return whether some connection holds ``engine``'s SQLite file's write lock."""
+    path = engine.url.database
+    if not path:
+        return False
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        other.close()
 
 
 @dataclass(frozen=True)

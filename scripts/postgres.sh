@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL server for the test suite.
 #
-#   scripts/postgres.sh start   # prints the SQLAlchemy URL as the last line of stdout
-#   scripts/postgres.sh stop    # stops the server and deletes its data directory
+#   scripts/postgres.sh start          # prints the SQLAlchemy URL as the last line of stdout
+#   scripts/postgres.sh start-replica  # a streaming standby of it; prints the standby's URL
+#   scripts/postgres.sh stop           # stops the server (and its standby), deletes the data
 #
 # The server lives in a fresh temp directory under /tmp, listens on a free port on
 # 127.0.0.1 only, uses trust auth (no password) and fsync=off: it is for tests only.
 # It has a superuser role `relationkit` and a database `relationkit_test`.
+# `start-replica` (after `start`) copies it with `pg_basebackup -R` into the same temp
+# directory and starts that copy as a hot standby on another free loopback port,
+# streaming from the primary: the same role and database, read-only, a moment behind.
 #
 # State (data dir, port, URL) goes to $RELATIONKIT_PG_STATE (default: .pg/state in
 # the repo). Use a different state file per server if you run several at once.
@@ -17,6 +21,10 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE_FILE="${RELATIONKIT_PG_STATE:-$REPO_ROOT/.pg/state}"
 PG_ROLE=relationkit
 PG_DB=relationkit_test
+# Test-only settings, for the primary and its standby alike (a hot standby needs
+# max_connections at least the primary's). wal_level=replica is the default; it is
+# spelled out because the standby depends on it.
+PG_SETTINGS="-c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 -c wal_level=replica -c max_wal_senders=5"
 
 log() { echo "postgres.sh: $*" >&2; }
 die() {
@@ -109,6 +117,9 @@ cmd_start() {
         cat "$tmp/initdb.log" >&2
         die "initdb failed"
     }
+    # The standby connects for replication over TCP as `postgres`; initdb's default
+    # pg_hba.conf allows it already, this line makes it explicit.
+    echo "host replication postgres 127.0.0.1/32 trust" >>"$tmp/data/pg_hba.conf"
 
     # The port comes from binding port 0, which is racy (someone else may grab it
     # before the server does), so retry a few times with a new port.
@@ -117,8 +128,7 @@ cmd_start() {
         # -k puts the Unix socket in our temp dir: the default /var/run/postgresql
         # may not exist or may not be writable.
         if (cd / && as_owner "$bindir/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w \
-            -o "-p $port -k $tmp/sock -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
-            start >&2); then
+            -o "-p $port -k $tmp/sock $PG_SETTINGS" start >&2); then
             started=1
             break
         fi
@@ -140,14 +150,69 @@ cmd_start() {
     echo "$url"
 }
 
+cmd_start_replica() {
+    local PG_TMP="" PG_BINDIR="" PG_PORT="" PG_URL="" PG_REPLICA_PORT="" PG_REPLICA_URL=""
+    local port url attempt started=0 streaming=""
+    [ -f "$STATE_FILE" ] || die "no primary at $STATE_FILE: run '$0 start' first"
+    # shellcheck disable=SC1090
+    . "$STATE_FILE"
+    [ -n "$PG_PORT" ] && [ -n "$PG_URL" ] || die "the primary in $STATE_FILE did not finish starting"
+    [ -z "$PG_REPLICA_URL" ] || die "a standby is already running: $PG_REPLICA_URL"
+
+    # -R writes standby.signal and primary_conninfo; -X stream copies the WAL made
+    # during the copy, so the standby starts consistent.
+    (cd / && as_owner "$PG_BINDIR/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres \
+        -D "$PG_TMP/replica" -R -X stream -c fast >"$PG_TMP/basebackup.log" 2>&1) || {
+        cat "$PG_TMP/basebackup.log" >&2
+        die "pg_basebackup failed"
+    }
+    for attempt in 1 2 3; do
+        port="$(free_port)"
+        if (cd / && as_owner "$PG_BINDIR/pg_ctl" -D "$PG_TMP/replica" -l "$PG_TMP/replica.log" -w \
+            -o "-p $port -k $PG_TMP/sock $PG_SETTINGS -c hot_standby=on" start >&2); then
+            started=1
+            break
+        fi
+        log "standby start attempt $attempt on port $port failed"
+    done
+    if [ "$started" -ne 1 ]; then
+        tail -n 30 "$PG_TMP/replica.log" >&2 || true
+        die "could not start the standby (log above)"
+    fi
+    printf 'PG_REPLICA_PORT=%q\n' "$port" >>"$STATE_FILE"
+
+    # pg_ctl -w returns once the standby accepts read-only connections; wait until
+    # it also streams from the primary, so the first test does not race the connection.
+    for attempt in $(seq 1 100); do
+        streaming="$("$PG_BINDIR/psql" -X -h 127.0.0.1 -p "$port" -U postgres -d postgres -Atq \
+            -c "SELECT status FROM pg_stat_wal_receiver" 2>/dev/null || true)"
+        [ "$streaming" = streaming ] && break
+        sleep 0.1
+    done
+    [ "$streaming" = streaming ] || {
+        tail -n 30 "$PG_TMP/replica.log" >&2 || true
+        die "the standby does not stream from the primary (log above)"
+    }
+
+    url="postgresql+psycopg://$PG_ROLE@127.0.0.1:$port/$PG_DB"
+    printf 'PG_REPLICA_URL=%q\n' "$url" >>"$STATE_FILE"
+    log "standby of 127.0.0.1:$PG_PORT is streaming on 127.0.0.1:$port (data in $PG_TMP/replica)"
+    echo "$url"
+}
+
 cmd_stop() {
-    local PG_TMP="" PG_BINDIR="" PG_PORT="" PG_URL=""
+    local PG_TMP="" PG_BINDIR="" PG_PORT="" PG_URL="" PG_REPLICA_PORT="" PG_REPLICA_URL=""
     if [ ! -f "$STATE_FILE" ]; then
         log "no state file at $STATE_FILE; nothing to stop"
         return 0
     fi
     # shellcheck disable=SC1090
     . "$STATE_FILE"
+    # The standby first: stopped after its primary, it would retry the connection.
+    if [ -n "$PG_TMP" ] && [ -f "$PG_TMP/replica/postmaster.pid" ]; then
+        (cd / && as_owner "$PG_BINDIR/pg_ctl" -D "$PG_TMP/replica" -m fast -w stop >&2) ||
+            log "warning: pg_ctl stop of the standby failed"
+    fi
     if [ -n "$PG_TMP" ] && [ -f "$PG_TMP/data/postmaster.pid" ]; then
         (cd / && as_owner "$PG_BINDIR/pg_ctl" -D "$PG_TMP/data" -m fast -w stop >&2) ||
             log "warning: pg_ctl stop failed"
@@ -162,9 +227,10 @@ cmd_stop() {
 
 case "${1:-}" in
 start) cmd_start ;;
+start-replica) cmd_start_replica ;;
 stop) cmd_stop ;;
 *)
-    echo "usage: $0 start|stop" >&2
+    echo "usage: $0 start|start-replica|stop" >&2
     exit 2
     ;;
 esac

@@ -6,7 +6,10 @@
 #
 # pytest runs last so that its summary line is the last thing printed.
 # Unless RELATIONKIT_TEST_POSTGRES_URL is already set, a throwaway PostgreSQL is
-# started for pytest (scripts/postgres.sh) and always stopped again on exit.
+# started for pytest (scripts/postgres.sh) with a streaming standby of it
+# (RELATIONKIT_TEST_POSTGRES_REPLICA_URL, for the read-replica tests), and both are
+# always stopped again on exit. With a server given from outside, the replica tests
+# run only if RELATIONKIT_TEST_POSTGRES_REPLICA_URL is given too (else they skip).
 # Any arguments are passed on to pytest.
 # Expects .venv to exist already (`make venv`).
 set -euo pipefail
@@ -50,8 +53,16 @@ if [ -z "${RELATIONKIT_TEST_POSTGRES_URL:-}" ]; then
     echo "==> starting a throwaway PostgreSQL"
     pg_started=1 # set before starting, so a half-started server is cleaned up too
     RELATIONKIT_TEST_POSTGRES_URL="$(RELATIONKIT_PG_STATE="$pg_state" bash scripts/postgres.sh start)"
+    echo "==> starting a streaming standby of it"
+    RELATIONKIT_TEST_POSTGRES_REPLICA_URL="$(RELATIONKIT_PG_STATE="$pg_state" bash scripts/postgres.sh start-replica)"
 fi
 export RELATIONKIT_TEST_POSTGRES_URL
 echo "==> RELATIONKIT_TEST_POSTGRES_URL=$RELATIONKIT_TEST_POSTGRES_URL"
+if [ -n "${RELATIONKIT_TEST_POSTGRES_REPLICA_URL:-}" ]; then
+    export RELATIONKIT_TEST_POSTGRES_REPLICA_URL
+    echo "==> RELATIONKIT_TEST_POSTGRES_REPLICA_URL=$RELATIONKIT_TEST_POSTGRES_REPLICA_URL"
+else
+    echo "==> RELATIONKIT_TEST_POSTGRES_REPLICA_URL is not set: the read-replica tests skip"
+fi
 
 step "$BIN/pytest" -q -n 2 "$@"

@@ -112,3 +112,24 @@ def test_settlement_prints_both_operations(tmp_path: Path) -> None:
         (r[0], r[1]) for r in rows
     ], out
     assert rows[1][-1] == "0 problems"
+
+
+def test_clv_fit_prints_both_parameter_sets_and_a_ratio(tmp_path: Path) -> None:
+    """One BG/NBD fit per side on the CDNOW sample: three parameter rows, one judged ratio."""
+    out = run("clv_fit.py", "--repeat", "1", cwd=tmp_path)
+
+    assert ["published", "relationkit", "lifetimes"] == [r[0] for r in table(out, "fit")], out
+    ratio = table(out, "measure")
+    assert "<= 1.0x" == ratio[0][2]
+    assert ratio[0][3] in {"PASS", "MISS"}
+
+
+def test_analytics_prints_both_measures_with_the_same_answers(tmp_path: Path) -> None:
+    """The first 3,000 CDNOW purchases: rfm and summary, judged, answers equal to the baselines."""
+    out = run("analytics.py", "--quick", cwd=tmp_path)
+
+    rows = table(out, "measure")
+    assert ["rfm", "summary"] == [r[0] for r in rows], out
+    assert ["<= 0.7x", "<= 0.5x"] == [r[5] for r in rows]
+    assert {r[6] for r in rows} <= {"PASS", "MISS"}
+    assert ["yes", "yes"] == [r[7] for r in rows]

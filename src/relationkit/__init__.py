@@ -18,12 +18,29 @@ from typing import TYPE_CHECKING, Any
 from relationkit import errors, events
 from relationkit.clock import Clock, FrozenClock, SystemClock
 from relationkit.domain.customers import Account, AccountKind, Customer
+from relationkit.domain.fields import F
+from relationkit.domain.holds import Hold, HoldStatus
 from relationkit.domain.interactions import Channel, Direction, Interaction
 from relationkit.domain.ledger import Allocation, EntryKind, LedgerEntry
 from relationkit.domain.lifecycle import DEFAULT_STAGE_GRAPH, StageChange, StageGraph, StageSpan
-from relationkit.domain.loyalty import Expiry, LoyaltyProgram, Tier
+from relationkit.domain.loyalty import CurrencyRule, EarningOutcome, Expiry, LoyaltyProgram, Tier
+from relationkit.domain.parked import ParkedRefund
 from relationkit.domain.points import OpenLot, PointsState
-from relationkit.domain.purchases import LineItem, Purchase, Refund
+from relationkit.domain.purchases import LineItem, Purchase, PurchaseRules, Refund
+from relationkit.domain.scoring import (
+    AccountHealth,
+    Bands,
+    ChurnModel,
+    ChurnRisk,
+    EngagementRule,
+    FitRule,
+    HealthModel,
+    KeptScore,
+    LeadModel,
+    LeadScore,
+    ScoreKind,
+    StageThreshold,
+)
 from relationkit.domain.timeline import TimelineEntry
 from relationkit.hooks import ErrorPolicy, HookFailure, Hooks
 from relationkit.ids import IdGenerator, UlidGenerator
@@ -31,31 +48,49 @@ from relationkit.kit import RelationKit
 from relationkit.money import Money
 from relationkit.services.loyalty import DueResult, LoyaltySummary, RebuildReport, VerifyReport
 from relationkit.services.purchases import BulkResult
+from relationkit.services.scores.kept import RefreshReport
 from relationkit.storage.memory import MemoryStorage
 from relationkit.storage.ports import SpendRow, Storage
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine, MetaData
 
+    from relationkit.storage.sql.replica import ReplicaReads
+
 __all__ = [
     "DEFAULT_STAGE_GRAPH",
     "Account",
+    "AccountHealth",
     "AccountKind",
     "Allocation",
+    "Bands",
     "BulkResult",
     "Channel",
+    "ChurnModel",
+    "ChurnRisk",
     "Clock",
+    "CurrencyRule",
     "Customer",
     "Direction",
     "DueResult",
+    "EarningOutcome",
+    "EngagementRule",
     "EntryKind",
     "ErrorPolicy",
     "Expiry",
+    "F",
+    "FitRule",
     "FrozenClock",
+    "HealthModel",
+    "Hold",
+    "HoldStatus",
     "HookFailure",
     "Hooks",
     "IdGenerator",
     "Interaction",
+    "KeptScore",
+    "LeadModel",
+    "LeadScore",
     "LedgerEntry",
     "LineItem",
     "LoyaltyProgram",
@@ -63,15 +98,20 @@ __all__ = [
     "MemoryStorage",
     "Money",
     "OpenLot",
+    "ParkedRefund",
     "PointsState",
     "Purchase",
+    "PurchaseRules",
     "RebuildReport",
+    "RefreshReport",
     "Refund",
     "RelationKit",
+    "ScoreKind",
     "SpendRow",
     "StageChange",
     "StageGraph",
     "StageSpan",
+    "StageThreshold",
     "Storage",
     "SystemClock",
     "Tier",
@@ -85,6 +125,7 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+"""The installed relationkit's version."""
 
 
 def open(
@@ -101,6 +142,9 @@ def open(
     stages: StageGraph | None = None,
     hook_errors: ErrorPolicy = "raise",
     retries: int = 10,
+    replica: str | Engine | None = None,
+    replica_reads: ReplicaReads = "all",
+    max_replica_lag: float | None = None,
     **options: Any,
 ) -> RelationKit:
     """Open a kit over a store.
@@ -125,7 +169,17 @@ def open(
         hook_errors: ``"raise"``, ``"log"`` or ``"collect"``.
         retries: how often a transaction that met a busy database, a deadlock
             or a concurrent duplicate is tried again before ``StorageError``.
-        **options: passed to the backend (``loyalty=`` goes to the kit).
+        replica: a PostgreSQL hot standby of the primary (its URL, or an
+            ``Engine`` the host owns): read-only work outside
+            ``kit.transaction()`` runs there; see "Read replicas" in the
+            backends guide.
+        replica_reads: ``"all"`` (every read may use the replica) or
+            ``"analytics"`` (scores and rankings only).
+        max_replica_lag: seconds; while the replica is further behind,
+            reads go to the primary. None: no bound (a thread still reads
+            its own writes).
+        **options: passed to the backend (``loyalty=``,
+            ``max_attribute_bytes=`` and ``purchase_rules=`` go to the kit).
 
     Returns:
         A :class:`RelationKit`; use it as a context manager to close it.
@@ -138,6 +192,18 @@ def open(
     from relationkit.errors import ValidationError
 
     loyalty = options.pop("loyalty", None)
+    max_attribute_bytes = options.pop("max_attribute_bytes", 16_384)
+    purchase_rules = options.pop("purchase_rules", None)
+    if replica is not None:
+        from relationkit.storage.sql.replica import check_replica_options
+
+        if storage is not None:
+            raise ValidationError("replica", "give the replica to the storage's own constructor")
+        check_replica_options(
+            replica, url=url, engine=engine, reads=replica_reads, max_lag=max_replica_lag
+        )
+    elif max_replica_lag is not None or replica_reads != "all":
+        raise ValidationError("replica", "replica_reads and max_replica_lag need a replica")
     given = [
         name
         for name, value in (("url", url), ("engine", engine), ("storage", storage))
@@ -167,6 +233,15 @@ def open(
     else:
         chosen = MemoryStorage()
     try:
+        if replica is not None:
+            from relationkit.storage.sql import SqlStorage
+            from relationkit.storage.sql.replica import ReplicatedStorage
+
+            if not isinstance(chosen, SqlStorage):
+                raise ValidationError("replica", "read replicas need the SQL backend")
+            chosen = ReplicatedStorage(
+                chosen, replica, reads=replica_reads, max_lag=max_replica_lag
+            )
         kit = RelationKit(
             chosen,
             clock=clock,
@@ -176,6 +251,8 @@ def open(
             hook_errors=hook_errors,
             retries=retries,
             owns_storage=owns,
+            max_attribute_bytes=max_attribute_bytes,
+            purchase_rules=purchase_rules,
         )
         if loyalty is not None:
             kit.loyalty.configure(loyalty)

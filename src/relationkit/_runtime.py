@@ -15,8 +15,8 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TypeVar
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol, TypeVar, runtime_checkable
 
 import attrs
 
@@ -27,12 +27,21 @@ from relationkit.errors import DuplicateKey, HookError, StorageError, TransientS
 from relationkit.events import Event
 from relationkit.hooks import Hooks
 from relationkit.ids import IdGenerator
-from relationkit.storage.ports.core import Storage
+from relationkit.storage.ports.core import Storage, UnitOfWork
 from relationkit.storage.ports.queries import Savepoints
 
-__all__ = ["Context", "Runner"]
+__all__ = ["AnalyticsReads", "Context", "Runner"]
 
 T = TypeVar("T")
+
+
+@runtime_checkable
+class AnalyticsReads(Protocol):
+    """A store that may serve analytics elsewhere than ordinary reads (a read replica)."""
+
+    def analytics_transaction(self) -> AbstractContextManager[UnitOfWork]:
+        """Open a read-only transaction for analytics work."""
+        ...
 
 
 @attrs.frozen(kw_only=True)
@@ -119,13 +128,28 @@ class Runner:
             raise
         return result
 
-    def read(self, work: Callable[[Tx], T]) -> T:
-        """Run ``work`` in the caller's transaction, or in a read-only one."""
+    def read(self, work: Callable[[Tx], T], *, analytics: bool = False) -> T:
+        """Run ``work`` in the caller's transaction, or in a read-only one.
+
+        Args:
+            work: what to run.
+            analytics: ``work`` aggregates over many accounts (scores,
+                rankings, KPIs): a store with a read replica
+                (:class:`AnalyticsReads`) serves it there even when ordinary
+                reads stay on the primary. Inside ``kit.transaction()`` it
+                joins the caller's transaction like any read.
+        """
         outer = self._outer()
         if outer is not None:
             return work(outer)
         self.check_open()
-        with self.storage.transaction(write=False) as uow:
+        storage = self.storage
+        opened = (
+            storage.analytics_transaction()
+            if analytics and isinstance(storage, AnalyticsReads)
+            else storage.transaction(write=False)
+        )
+        with opened as uow:
             return work(self._new_tx(uow))
 
     @contextmanager

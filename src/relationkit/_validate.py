@@ -12,12 +12,15 @@ the same values or refuses them with the same error before a driver sees them:
   the local date of any accepted instant exists in every time zone;
 - counts (points, quantities, limits): at most :data:`MAX_COUNT`;
 - money: at most :data:`~relationkit.money.MAX_MINOR` minor units either way;
-- JSON attributes: integers within the signed 64-bit range, finite floats.
+- JSON attributes: integers within the signed 64-bit range, finite floats,
+  and at most :data:`MAX_ATTRIBUTE_BYTES` of compact UTF-8 JSON per record
+  unless the kit is opened with another ``max_attribute_bytes``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -30,20 +33,25 @@ from relationkit.money import MAX_MINOR, Money
 __all__ = [
     "INT64_MAX",
     "INT64_MIN",
+    "MAX_ATTRIBUTE_BYTES",
     "MAX_COUNT",
     "MAX_ID",
     "MAX_INSTANT",
     "MAX_TEXT",
     "MIN_INSTANT",
+    "attribute_filter",
     "attributes",
+    "attributes_size",
     "aware_utc",
     "count",
     "email",
     "identifier",
+    "merge_patch",
     "money",
     "optional_text",
     "positive_int",
     "text",
+    "timezone",
 ]
 
 MAX_ID = 128
@@ -55,6 +63,14 @@ MAX_COUNT = 10**12
 
 A ledger can then hold millions of maximal entries before a balance leaves
 the signed 64-bit range that the SQL backends store.
+"""
+
+MAX_ATTRIBUTE_BYTES = 16_384
+"""The default cap on a customer's or an account's attributes: 16 KiB of compact JSON.
+
+Counted in UTF-8 bytes of ``json.dumps(attributes, separators=(",", ":"),
+ensure_ascii=False)``, after an upsert's merge. ``rk.open(...,
+max_attribute_bytes=N)`` sets another cap.
 """
 
 INT64_MIN = -(2**63)
@@ -258,3 +274,83 @@ def _json(value: object, field: str, depth: int) -> Any:
             out[str.__str__(key)] = _json(item, f"{field}[{key!r}]", depth + 1)
         return out
     raise ValidationError(field, f"holds a {type(value).__name__}, which is not JSON-safe")
+
+
+def attributes_size(value: dict[str, Any], field: str, *, max_bytes: int) -> dict[str, Any]:
+    """Return ``value`` if its compact UTF-8 JSON is at most ``max_bytes`` long.
+
+    Raises:
+        ValidationError: naming ``field`` and the cap, if it is longer.
+    """
+    size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > max_bytes:
+        raise ValidationError(
+            field, f"take {size:_} bytes of JSON; at most {max_bytes:_} are allowed"
+        )
+    return value
+
+
+def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """Return ``target`` with ``patch`` applied as a JSON merge patch (RFC 7386).
+
+    A key set to None is removed; a mapping merges into a mapping key by key;
+    any other value replaces what was there. Neither argument is changed.
+    """
+    out = dict(target)
+    for key, item in patch.items():
+        if item is None:
+            out.pop(key, None)
+        elif isinstance(item, dict):
+            current = out.get(key)
+            out[key] = merge_patch(current if isinstance(current, dict) else {}, item)
+        else:
+            out[key] = item
+    return out
+
+
+_FILTER_KEY = re.compile(r'^[^"\\\x00-\x1f]{1,64}$')
+
+
+def attribute_filter(value: object, field: str = "attributes") -> dict[str, str | int | bool]:
+    """Return a search's attribute equality filter: top-level keys to scalars.
+
+    Values may be strings, integers or booleans (``True`` matches only a JSON
+    ``true``, never ``1``). Keys are at most 64 characters without quotes,
+    backslashes or control characters.
+
+    Raises:
+        ValidationError: on anything else.
+    """
+    if not isinstance(value, Mapping) or not value:
+        raise ValidationError(field, "must be a non-empty mapping of keys to values")
+    out: dict[str, str | int | bool] = {}
+    for key, item in value.items():
+        if not isinstance(key, str) or not _FILTER_KEY.match(key):
+            raise ValidationError(
+                field, "keys must be 1-64 characters without quotes or backslashes"
+            )
+        _storable(key, field)
+        if isinstance(item, bool):
+            out[key] = item
+        elif isinstance(item, int):
+            out[key] = _json(item, f"{field}[{key!r}]", 0)
+        elif isinstance(item, str):
+            _storable(item, f"{field}[{key!r}]")
+            out[key] = str.__str__(item)
+        else:
+            raise ValidationError(f"{field}[{key!r}]", "must be a str, an int or a bool")
+    return out
+
+
+def timezone(value: object, field: str = "timezone") -> str:
+    """Return ``value`` if it is an IANA time zone name (``"Europe/Paris"``).
+
+    Raises:
+        ValidationError: on anything else.
+    """
+    name = identifier(value, field, max_length=64)
+    try:
+        pendulum.timezone(name)
+    except Exception:
+        raise ValidationError(field, "must be an IANA time zone name") from None
+    return name

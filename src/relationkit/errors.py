@@ -151,6 +151,7 @@ class HookError(RelationKitError, ExceptionGroup[Exception]):
         super().__init__(message, errors)
 
     def derive(self, excs: Sequence[Exception]) -> HookError:  # type: ignore[override]
+        """Return a group of ``excs`` keeping their failures (``ExceptionGroup.split`` calls it)."""
         kept = [f for f in self.failures if f.error in excs]
         derived = HookError(self.message, excs, kept)
         derived.result = self.result

@@ -16,7 +16,16 @@ __all__ = ["ErrorPolicy", "Handler", "HookFailure", "Hooks"]
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[E], None]
+"""A hook: a callable taking one event of the type it subscribed to, returning None."""
 ErrorPolicy = Literal["raise", "log", "collect"]
+"""What a failing handler does (``rk.open(hook_errors=...)``).
+
+``"raise"``: every handler still runs, then
+:class:`~relationkit.errors.HookError` (an ``ExceptionGroup``) is raised;
+``"log"``: each failure is logged at ERROR on the ``relationkit.hooks``
+logger; ``"collect"``: failures are kept in ``kit.hooks.errors`` and
+``kit.hooks.failures``. Committed data is never undone.
+"""
 
 _log = logging.getLogger("relationkit.hooks")
 

@@ -17,6 +17,7 @@ from relationkit import _validate as v
 from relationkit._runtime import Context, Runner
 from relationkit.clock import Clock, SystemClock
 from relationkit.domain.lifecycle import DEFAULT_STAGE_GRAPH, StageGraph
+from relationkit.domain.purchases import PurchaseRules
 from relationkit.domain.timeline import TimelineEntry
 from relationkit.errors import ValidationError
 from relationkit.hooks import ErrorPolicy, Hooks
@@ -31,6 +32,7 @@ from relationkit.services.interactions import InteractionsService
 from relationkit.services.lifecycle import LifecycleService
 from relationkit.services.loyalty import LoyaltyService
 from relationkit.services.purchases import PurchasesService
+from relationkit.services.scores import ScoresService
 from relationkit.services.timeline import timeline_page
 from relationkit.storage.ports import Storage
 
@@ -57,6 +59,10 @@ class RelationKit:
             deadlock or a concurrent duplicate is tried again before
             :class:`~relationkit.errors.StorageError` is raised.
         owns_storage: close the storage in :meth:`close`.
+        max_attribute_bytes: the cap on a customer's or an account's
+            attributes, in bytes of compact UTF-8 JSON (16 KiB by default).
+        purchase_rules: how far from the clock orders may be dated
+            (:class:`~relationkit.PurchaseRules`; default: no bound).
     """
 
     def __init__(
@@ -70,6 +76,8 @@ class RelationKit:
         hook_errors: ErrorPolicy = "raise",
         retries: int = 10,
         owns_storage: bool = True,
+        max_attribute_bytes: int = 16_384,
+        purchase_rules: PurchaseRules | None = None,
     ) -> None:
         try:
             pendulum.timezone(timezone)
@@ -85,14 +93,16 @@ class RelationKit:
         ctx = Context(clock=self.clock, ids=self.ids, timezone=timezone, stages=self.stages)
         self._runner = runner = Runner(storage, ctx, self.hooks, retries=retries)
         reactions = Reactions()
-        people = People(ctx)
+        cap = v.positive_int(max_attribute_bytes, "max_attribute_bytes")
+        people = People(ctx, max_attribute_bytes=cap)
         self.customers = CustomersService(runner, people)
-        self.accounts = AccountsService(runner, ctx)
+        self.accounts = AccountsService(runner, ctx, max_attribute_bytes=cap)
         # Reactions run in this order: the stage moves, then the points.
         self.lifecycle = LifecycleService(runner, ctx, reactions)
         self.loyalty = LoyaltyService(runner, ctx, reactions)
         self.interactions = InteractionsService(runner, ctx)
-        self.purchases = PurchasesService(runner, people, reactions)
+        self.purchases = PurchasesService(runner, people, reactions, rules=purchase_rules)
+        self.scores = ScoresService(runner, ctx)
 
     @property
     def retries(self) -> int:

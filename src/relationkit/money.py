@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,9 +26,31 @@ sums of dozens of them.
 
 
 def _currency(code: object) -> str:
-    if not isinstance(code, str) or code not in MINOR_UNITS:
-        raise ValidationError("currency", "must be an active ISO 4217 code such as 'EUR'")
-    return code
+    """Return ``code`` as an upper-case active ISO 4217 code (``"eur"`` is ``"EUR"``).
+
+    Payment providers send lower-case codes (Stripe's ``"eur"``); surrounding
+    spaces and letter case are normalised, anything else is refused with a
+    hint: the close known codes, or what a currency code looks like.
+    """
+    if isinstance(code, str):
+        if code in MINOR_UNITS:
+            return code
+        normal = code.strip().upper()
+        if normal in MINOR_UNITS:
+            return normal
+        raise ValidationError("currency", f"must be an active ISO 4217 code{_hint(normal)}")
+    raise ValidationError("currency", "must be an active ISO 4217 code such as 'EUR' (a str)")
+
+
+def _hint(normal: str) -> str:
+    """Return the hint of an unknown currency code: close codes, or an example."""
+    if len(normal) <= 8 and normal.isascii() and normal.isalpha():
+        close = difflib.get_close_matches(normal, MINOR_UNITS, n=3, cutoff=0.6)
+        if close:
+            listed = ", ".join(repr(c) for c in close)
+            return f"; {normal!r} is not one (did you mean {listed}?)"
+        return f"; {normal!r} is not one (three letters, such as 'EUR' or 'USD')"
+    return " of three letters, such as 'EUR' or 'USD'"
 
 
 def _amount(value: object, currency: str) -> Decimal:
@@ -71,7 +94,8 @@ class Money:
 
     Args:
         amount: a ``Decimal``, a numeric string or an ``int``.
-        currency: an active ISO 4217 code.
+        currency: an active ISO 4217 code, in any letter case (``"eur"``
+            is stored and shown as ``"EUR"``).
     """
 
     amount: Decimal

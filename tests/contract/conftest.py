@@ -23,6 +23,8 @@ pytest.register_assert_rewrite(
     "relationkit.testing.behaviour",
     "relationkit.testing.loyalty",
     "relationkit.testing.machines",
+    "relationkit.testing.analytics",
+    "relationkit.testing.scores",
 )
 
 POSTGRES_ENV = "RELATIONKIT_TEST_POSTGRES_URL"

@@ -206,6 +206,15 @@ def _attribute_chain(node: ast.Attribute) -> list[str] | None:
     return parts[::-1]
 
 
+def node_is_clv_import(node: ast.AST) -> bool:
+    """Return whether ``node`` is ``from relationkit import clv`` (the extra's public form)."""
+    return (
+        isinstance(node, ast.ImportFrom)
+        and node.module == "relationkit"
+        and [(a.name, a.asname) for a in node.names] == [("clv", None)]
+    )
+
+
 def private_uses(block: Block) -> list[str]:
     """Return what a python block uses from relationkit beyond its public names."""
     tree = ast.parse(block.code)
@@ -217,6 +226,8 @@ def private_uses(block: Block) -> list[str]:
     }
     for node in ast.walk(tree):
         line = block.line + getattr(node, "lineno", 0)
+        if node_is_clv_import(node):
+            continue  # the optional subpackage's documented form (needs relationkit[clv])
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "relationkit":
             problems.append(
                 f"line {line}: use 'import relationkit as rk', not 'from {node.module}'"
@@ -229,6 +240,10 @@ def private_uses(block: Block) -> list[str]:
                     problems.append(f"line {line}: use 'import relationkit as rk'")
         elif isinstance(node, ast.Attribute):
             chain = _attribute_chain(node)
+            if chain and chain[0] == "clv" and len(chain) > 1 and not chain[1].startswith("__"):
+                if chain[1] not in importlib.import_module("relationkit.clv").__all__:
+                    problems.append(f"line {line}: clv.{chain[1]} is not in clv.__all__")
+                continue
             if not chain or chain[0] != "rk" or len(chain) < 2:
                 continue
             if chain[1] not in public[""]:

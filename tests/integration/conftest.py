@@ -10,8 +10,13 @@ default run stays fast enough for every commit.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
+
+import relationkit as rk
+
+from ._races import kit_pair
 
 POSTGRES_ENV = "RELATIONKIT_TEST_POSTGRES_URL"
 SLOW_ENV = "RELATIONKIT_SLOW"
@@ -30,3 +35,10 @@ def postgres_url() -> str:
     if not url:
         pytest.skip(f"{POSTGRES_ENV} is not set (scripts/postgres.sh start prints one)")
     return url
+
+
+@pytest.fixture
+def kits(postgres_url: str) -> Iterator[tuple[rk.RelationKit, rk.RelationKit]]:
+    """Two kits (two workers) over one PostgreSQL store under a fresh prefix, dropped after."""
+    with kit_pair(postgres_url) as pair:
+        yield pair

@@ -25,6 +25,7 @@ from relationkit.domain.ledger import EntryKind, LedgerState
 from relationkit.domain.points import OpenLot, PointsState
 from relationkit.errors import SchemaMismatch
 from relationkit.storage.sql import SCHEMA_VERSION, SqlStorage
+from relationkit.storage.sql.migrations import REVISIONS
 from relationkit.storage.sql.migrations.runner import Revision, current, upgrade
 from relationkit.storage.sql.schema.tables import build_tables, new_metadata
 from relationkit.storage.sql.types import UtcDateTime
@@ -386,7 +387,7 @@ def test_a_store_rk_open_created_is_stamped_then_upgraded(backend: Backend) -> N
     assert Revision(revision=None, schema_version=SCHEMA_VERSION) == current(
         backend.engine, prefix=backend.prefix
     )
-    assert Revision(revision="relationkit_0003", schema_version=SCHEMA_VERSION) == upgrade(
+    assert Revision(revision=REVISIONS[SCHEMA_VERSION], schema_version=SCHEMA_VERSION) == upgrade(
         backend.engine, prefix=backend.prefix
     )
 

@@ -11,6 +11,7 @@ tests run the same writes on both and compare what comes back.
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 import time
 import uuid
@@ -1341,14 +1342,30 @@ def test_sqlite_connections_use_wal_and_foreign_keys(lite: Backend) -> None:
 
 
 def test_sqlite_write_transactions_begin_immediate(lite: Backend) -> None:
-    """Writes take the database lock at BEGIN; reads begin a plain (deferred) transaction."""
-    store = lite.open()
-    seen = lite.statements()
-    read(store, lambda u: u.accounts.ids())
-    write(store, lambda u: u.accounts.ids())
+    """Writes take the database lock at BEGIN; reads begin a plain (deferred) transaction.
 
-    expected = ["BEGIN", "BEGIN IMMEDIATE"]
-    assert expected == [s for s in seen if s.startswith("BEGIN")]
+    BEGIN goes to the driver directly (no cursor event), so another
+    connection tells: it cannot take the write lock while a write
+    transaction is open, even one that has not written yet, and can while a
+    read transaction is.
+    """
+    store = lite.open()
+    database = sa.make_url(lite.url).database
+    assert database is not None
+
+    def lock_is_free(_uow: object) -> bool:
+        other = sqlite3.connect(database, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            other.close()
+
+    expected = [True, False]
+    assert expected == [read(store, lock_is_free), write(store, lock_is_free)]
 
 
 def test_sqlite_busy_database_is_a_transient_error(lite: Backend) -> None:

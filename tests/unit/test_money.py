@@ -113,9 +113,9 @@ def test_floats_nan_infinities_and_garbage_are_rejected(amount: Any) -> None:
     assert expected == caught.value.field
 
 
-@pytest.mark.parametrize("currency", ["XXX", "eur", "EURO", "", None, 978, "XAU"])
+@pytest.mark.parametrize("currency", ["XXX", "EURO", "", None, 978, "XAU"])
 def test_unknown_currency_codes_are_rejected(currency: Any) -> None:
-    """Only active ISO 4217 codes, spelled upper case, are currencies."""
+    """Only active ISO 4217 codes (in any letter case) are currencies."""
     with pytest.raises(ValidationError) as caught:
         rk.Money("1", currency)
 

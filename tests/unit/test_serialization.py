@@ -231,6 +231,8 @@ def test_a_whole_purchase_has_the_documented_shape() -> None:
         "points_used": 0,
         "recorded_at": "2026-03-01T09:00:00+00:00",
         "refunds": [],
+        "hold_id": None,
+        "points_account_id": None,
     }
 
     assert expected == CONVERTER.unstructure(_purchase())

@@ -12,7 +12,13 @@ __all__ = ["Account", "AccountKind", "Customer"]
 
 
 class AccountKind(enum.StrEnum):
-    """Whether an account is one consumer (B2C) or a company with contacts (B2B)."""
+    """Whether an account is one consumer (B2C) or a company with contacts (B2B).
+
+    Attributes:
+        B2C: ``"b2c"``, one person; the account follows its customer's name
+            and time zone.
+        B2B: ``"b2b"``, a company; its contacts are customers with a role.
+    """
 
     B2C = "b2c"
     B2B = "b2b"
@@ -28,8 +34,18 @@ class Account:
         kind: B2C (one person) or B2B (a company with contacts).
         stage: current lifecycle stage.
         stage_since: when the current stage was entered.
+        created_at: when the account was stored (the kit's clock).
         version: the sequence number of the account's last event.
         tier: the loyalty tier the account holds (None: none, or no program).
+        external_id: the host's own id for the account (a shop's company id),
+            unique among accounts, or None.
+        attributes: JSON-safe custom fields.
+        timezone: the IANA zone whose calendar counts this account's point
+            expiry (None: the program's, else the kit's). A B2C account
+            takes its customer's.
+        source_updated_at: the newest ``source_updated_at`` an upsert applied
+            (the host's own modification time); an upsert carrying an older
+            one changes nothing. None: no upsert gave one.
     """
 
     id: str
@@ -40,6 +56,10 @@ class Account:
     created_at: pendulum.DateTime
     version: int = 0
     tier: str | None = None
+    external_id: str | None = None
+    attributes: dict[str, Any] = attrs.field(factory=dict)
+    timezone: str | None = None
+    source_updated_at: pendulum.DateTime | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -54,6 +74,13 @@ class Customer:
         external_id: the host's own id for this person (a shop user id).
         role: the contact's role in a B2B account (``"buyer"``, ...), or None.
         attributes: JSON-safe custom fields.
+        created_at: when the customer was stored (the kit's clock).
+        updated_at: when a field last changed (the kit's clock).
+        timezone: the person's IANA zone, or None. On a B2C customer it is
+            also the account's (expiry is counted in it).
+        source_updated_at: the newest ``source_updated_at`` an upsert or an
+            order applied; data older than it changes nothing. None: none
+            given yet.
     """
 
     id: str
@@ -65,3 +92,5 @@ class Customer:
     attributes: dict[str, Any] = attrs.field(factory=dict)
     created_at: pendulum.DateTime
     updated_at: pendulum.DateTime
+    timezone: str | None = None
+    source_updated_at: pendulum.DateTime | None = None

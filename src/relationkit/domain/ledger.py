@@ -1,84 +1,26 @@
-"""Loyalty ledger entries: append-only, each debit linked to the lots it consumes."""
+"""The loyalty ledger folded: lots, pending lots, holds and debt, derived from entries.
+
+The entries themselves (:class:`EntryKind`, :class:`LedgerEntry`,
+:class:`Allocation`) live in :mod:`relationkit.domain.ledger_entries` and
+are re-exported here, where the rest of the package imports them from.
+"""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Collection
 
 import attrs
 import pendulum
 
+from relationkit.domain.ledger_entries import (
+    Allocation,
+    EntryKind,
+    LedgerEntry,
+    is_credit,
+    is_debit,
+)
+
 __all__ = ["Allocation", "EntryKind", "LedgerEntry"]
-
-
-class EntryKind(enum.StrEnum):
-    """What a ledger entry records.
-
-    Credits open a *lot* (``earn``, ``activate``, a positive ``adjust``, a
-    ``reverse`` that gives points back); debits consume lots (``redeem``,
-    ``expire``, a negative ``reverse`` or ``adjust``). ``pending`` records
-    points that are locked and not yet part of the balance; ``void`` cancels
-    pending points before they activate.
-    """
-
-    EARN = "earn"
-    PENDING = "pending"
-    ACTIVATE = "activate"
-    VOID = "void"
-    REDEEM = "redeem"
-    EXPIRE = "expire"
-    REVERSE = "reverse"
-    ADJUST = "adjust"
-
-
-@attrs.frozen(kw_only=True)
-class Allocation:
-    """The part of a debit (or a void) taken from one lot."""
-
-    lot_id: str
-    points: int
-
-
-@attrs.frozen(kw_only=True)
-class LedgerEntry:
-    """One immutable line of an account's points ledger.
-
-    Attributes:
-        seq: the entry's place in its account's ledger: 1, 2, 3, ... in the
-            order entries were written, assigned under the account's lock.
-            The ledger is folded in this order, never by id or clock.
-        points: signed change; positive credits, negative debits. For
-            ``pending`` and ``void`` it is the change of the pending amount.
-        lot_id: for ``activate``, the pending entry it unlocks; for
-            ``expire``, the lot it empties; None otherwise. (A credit's lot
-            is the credit itself: its lot id is the entry's ``id``.)
-        expires_at: for a credit, when the lot's remaining points expire.
-        available_at: for ``pending``, when the points unlock.
-        source: what caused the entry (``"order:1001"``, ``"refund:r-1"``).
-        allocations: for a debit or void, the lots it took points from.
-        debt: for a debit that went past the balance, the points owed (the
-            part not covered by any lot); later credits pay debt first.
-    """
-
-    id: str
-    account_id: str
-    seq: int
-    kind: EntryKind
-    points: int
-    at: pendulum.DateTime
-    recorded_at: pendulum.DateTime
-    lot_id: str | None = None
-    expires_at: pendulum.DateTime | None = None
-    available_at: pendulum.DateTime | None = None
-    source: str | None = None
-    reason: str | None = None
-    idempotency_key: str | None = None
-    allocations: tuple[Allocation, ...] = ()
-    debt: int = 0
-
-
-CREDIT_KINDS = frozenset({EntryKind.EARN, EntryKind.ACTIVATE})
-"""Kinds that are always credits; ``adjust`` and ``reverse`` go either way."""
 
 
 @attrs.define
@@ -91,6 +33,27 @@ class Lot:
     expires_at: pendulum.DateTime | None
     at: pendulum.DateTime
     source: str | None
+
+
+@attrs.define
+class HeldPoints:
+    """Points a hold reserves, and how the hold ended (once it has).
+
+    ``closed_by`` is the id of the ``release`` or capturing ``redeem``
+    entry; ``status`` one of ``"held"``, ``"captured"``, ``"released"``,
+    ``"expired"``.
+    """
+
+    id: str
+    points: int
+    expires_at: pendulum.DateTime
+    at: pendulum.DateTime
+    idempotency_key: str | None
+    status: str = "held"
+    closed_by: str | None = None
+    closed_at: pendulum.DateTime | None = None
+    captured: int = 0
+    order_id: str | None = None
 
 
 @attrs.define
@@ -107,16 +70,6 @@ class PendingLot:
     at: pendulum.DateTime | None = None
 
 
-def is_credit(entry: LedgerEntry) -> bool:
-    """Return whether ``entry`` adds spendable points (opens a lot)."""
-    return entry.kind not in (EntryKind.PENDING, EntryKind.VOID) and entry.points > 0
-
-
-def is_debit(entry: LedgerEntry) -> bool:
-    """Return whether ``entry`` removes spendable points."""
-    return entry.kind not in (EntryKind.PENDING, EntryKind.VOID) and entry.points < 0
-
-
 @attrs.define
 class LedgerState:
     """An account's ledger folded into lots, pending lots and debt.
@@ -128,6 +81,7 @@ class LedgerState:
     pending: dict[str, PendingLot] = attrs.field(factory=dict)
     debt: int = 0
     problems: list[str] = attrs.field(factory=list)
+    holds: dict[str, HeldPoints] = attrs.field(factory=dict)
 
     @classmethod
     def replay(cls, entries: list[LedgerEntry]) -> LedgerState:
@@ -145,6 +99,11 @@ class LedgerState:
     def apply(self, entry: LedgerEntry) -> None:
         """Fold one entry into the state."""
         problems = self.problems
+        if entry.kind in (EntryKind.HOLD, EntryKind.RELEASE):
+            self._apply_hold(entry)
+            return
+        if entry.kind is EntryKind.REDEEM and entry.lot_id is not None:
+            self._capture(entry)
         if entry.kind is EntryKind.PENDING:
             if entry.points <= 0 or entry.available_at is None:
                 problems.append(f"{entry.id}: pending entry needs positive points and available_at")
@@ -224,7 +183,46 @@ class LedgerState:
             return
         problems.append(f"{entry.id}: entry of zero points")
 
+    def _apply_hold(self, entry: LedgerEntry) -> None:
+        """Open a hold, or close one with a release."""
+        if entry.kind is EntryKind.HOLD:
+            if entry.points <= 0 or entry.expires_at is None or entry.id in self.holds:
+                self.problems.append(f"{entry.id}: hold needs positive points and expires_at")
+                return
+            self.holds[entry.id] = HeldPoints(
+                id=entry.id,
+                points=entry.points,
+                expires_at=entry.expires_at,
+                at=entry.at,
+                idempotency_key=entry.idempotency_key,
+            )
+            return
+        hold = self.holds.get(entry.lot_id or "")
+        if hold is None or hold.status != "held":
+            self.problems.append(f"{entry.id}: releases unknown or closed hold {entry.lot_id}")
+            return
+        if entry.points != -hold.points:
+            self.problems.append(f"{entry.id}: releases {-entry.points} of {hold.points} held")
+        hold.status = "expired" if entry.reason == "expired" else "released"
+        hold.closed_by, hold.closed_at = entry.id, entry.at
+
+    def _capture(self, entry: LedgerEntry) -> None:
+        """Close the hold an order's redemption captures (``lot_id``)."""
+        hold = self.holds.get(entry.lot_id or "")
+        if hold is None or hold.status != "held":
+            self.problems.append(f"{entry.id}: captures unknown or closed hold {entry.lot_id}")
+            return
+        hold.status = "captured"
+        hold.closed_by, hold.closed_at = entry.id, entry.at
+        hold.captured = -entry.points
+        source = entry.source or ""
+        hold.order_id = source.removeprefix("order:") if source.startswith("order:") else None
+
     # -- derived amounts -----------------------------------------------------
+
+    def held(self) -> int:
+        """Points reserved by holds still open (not spendable by anything else)."""
+        return sum(h.points for h in self.holds.values() if h.status == "held")
 
     def spendable(self, as_of: pendulum.DateTime) -> list[Lot]:
         """Return lots with points left that are not expired at ``as_of``,
@@ -280,7 +278,7 @@ class LedgerState:
     def due(self, as_of: pendulum.DateTime) -> list[tuple[pendulum.DateTime, str, str]]:
         """Return what ``process_due`` must do at ``as_of``, in time order.
 
-        Each item is ``(when, "activate" | "expire", lot id)``.
+        Each item is ``(when, "activate" | "release" | "expire", lot or hold id)``.
         """
         items = [
             (p.available_at, "activate", p.id)
@@ -292,7 +290,14 @@ class LedgerState:
             for lot in self.lots.values()
             if lot.remaining > 0 and lot.expires_at is not None and lot.expires_at <= as_of
         ]
-        items.sort(key=lambda item: (item[0], item[1] != "activate", item[2]))
+        # A hold that lapsed gives its points back before anything expires.
+        items += [
+            (h.expires_at, "release", h.id)
+            for h in self.holds.values()
+            if h.status == "held" and h.expires_at <= as_of
+        ]
+        order = {"activate": 0, "release": 1, "expire": 2}
+        items.sort(key=lambda item: (item[0], order[item[1]], item[2]))
         return items
 
 

@@ -17,6 +17,17 @@ class StageChange:
     """One move of an account from one stage to another.
 
     ``from_stage`` is None for the account's first stage.
+
+    Attributes:
+        account_id: the account that moved.
+        from_stage: the stage it left (None for its first stage).
+        to_stage: the stage it entered.
+        at: when it entered ``to_stage`` (UTC); never before the previous
+            change, so the history reads in order.
+        reason: why, as given to ``kit.lifecycle.move`` (``"purchase"`` for
+            an automatic move), or None.
+        automatic: True when a purchase moved the account, False for a
+            move through ``kit.lifecycle.move``.
     """
 
     account_id: str
@@ -29,7 +40,14 @@ class StageChange:
 
 @attrs.frozen(kw_only=True)
 class StageSpan:
-    """A stretch of time an account spent in one stage (``left`` None: still there)."""
+    """A stretch of time an account spent in one stage (``left`` None: still there).
+
+    Attributes:
+        stage: the stage.
+        entered: when the account entered it.
+        left: when it left, or None while it is still there.
+        duration: ``left - entered``, or up to the kit's clock for the open span.
+    """
 
     stage: str
     entered: pendulum.DateTime

@@ -38,7 +38,11 @@ class PointsState:
             entries, net of refund reversals).
         next_activation: the soonest ``available_at`` of a pending lot.
         next_expiry: the soonest ``expires_at`` of an open lot.
-        next_due: the sooner of the two: when ``process_due`` has work here.
+        next_due: the soonest of ``next_activation``, ``next_expiry`` and
+            ``next_release``: when ``process_due`` has work here.
+        held: points reserved by open holds (``kit.loyalty.hold``): still
+            in ``balance``, but not spendable by a redemption or another hold.
+        next_release: the soonest ``expires_at`` of an open hold.
     """
 
     account_id: str
@@ -50,6 +54,8 @@ class PointsState:
     next_activation: pendulum.DateTime | None = None
     next_expiry: pendulum.DateTime | None = None
     next_due: pendulum.DateTime | None = None
+    held: int = 0
+    next_release: pendulum.DateTime | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -135,7 +141,9 @@ def derive(account_id: str, state: LedgerState, *, last_seq: int, earned: int) -
     activations = [p.available_at for p in pending]
     next_expiry = min(expiries) if expiries else None
     next_activation = min(activations) if activations else None
-    dues = [d for d in (next_expiry, next_activation) if d is not None]
+    releases = [h.expires_at for h in state.holds.values() if h.status == "held"]
+    next_release = min(releases) if releases else None
+    dues = [d for d in (next_expiry, next_activation, next_release) if d is not None]
     return PointsState(
         account_id=account_id,
         last_seq=last_seq,
@@ -146,6 +154,8 @@ def derive(account_id: str, state: LedgerState, *, last_seq: int, earned: int) -
         next_activation=next_activation,
         next_expiry=next_expiry,
         next_due=min(dues) if dues else None,
+        held=state.held(),
+        next_release=next_release,
     )
 
 

@@ -6,6 +6,7 @@ import enum
 import types
 import typing
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -29,6 +30,8 @@ from relationkit.serialization.values import (
     _bool_in,
     _datetime_in,
     _datetime_out,
+    _decimal_in,
+    _decimal_out,
     _duration_in,
     _duration_out,
     _enum_in,
@@ -94,6 +97,7 @@ def _structure_hook(converter: cattrs.Converter, tp: Any) -> StructureHook:
         bool: _bool_in,
         pendulum.DateTime: _datetime_in,
         pendulum.Duration: _duration_in,
+        Decimal: _decimal_in,
     }
     if tp in simple:
         return simple[tp]
@@ -117,6 +121,8 @@ def _unstructure_hook(converter: cattrs.Converter, tp: Any, field: str) -> Unstr
         return _datetime_out(field)
     if tp is pendulum.Duration:
         return _duration_out
+    if tp is Decimal:
+        return _decimal_out
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return _enum_out(tp)
     inner = _split_optional(tp)

@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 import re
 from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pendulum
@@ -121,6 +122,25 @@ def _int_in(value: Any, _: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _reject("must be an integer")
     return int(value)
+
+
+def _decimal_out(value: Decimal) -> str:
+    # Text keeps an exact decimal exact (a rate), as JSON numbers would not.
+    return str(value)
+
+
+def _decimal_in(value: Any, _: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if not isinstance(value, str):
+        raise _reject("must be a decimal number as a string")
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise _reject("is not a decimal number") from None
+    if not number.is_finite():
+        raise _reject("must be finite")
+    return number
 
 
 def _bool_in(value: Any, _: Any) -> bool:

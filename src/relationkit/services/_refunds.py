@@ -14,7 +14,7 @@ from relationkit.events import PurchaseRefunded
 from relationkit.money import Money
 from relationkit.services._reactions import RefundStored
 
-__all__ = ["RefundRequest", "store_refund"]
+__all__ = ["RefundRequest", "check_replay", "store_refund"]
 
 
 @attrs.frozen(kw_only=True)
@@ -23,7 +23,7 @@ class RefundRequest:
 
     refund_id: str
     order_id: str
-    amount: Money
+    amount: Money | None
     at: pendulum.DateTime | None
     reason: str | None
 
@@ -36,22 +36,33 @@ def store_refund(
     The account is locked before the refund id is looked up, so two
     deliveries of one refund at once both get the stored refund.
 
+    Without an amount, the refund is what is left to refund; its replay
+    matches on the order alone.
+
     Raises:
         NotFound: the order does not exist.
         IdempotencyConflict: the refund id was used with another order or amount.
-        ValidationError: another currency, or more than is left to refund.
+        ValidationError: another currency, more than is left to refund (or
+            nothing left), or a date before the order's.
     """
     clean_order, clean_refund, amount = request.order_id, request.refund_id, request.amount
     found = tx.uow.purchases.get_many([clean_order]).get(clean_order)
     if found is None:
         # The refund id may still be known, on another order: say so.
-        _check_replay(tx, clean_refund, clean_order, amount)
+        check_replay(tx, clean_refund, clean_order, amount)
         raise NotFound("purchase", clean_order)
     tx.account(found.account_id)
-    previous = _check_replay(tx, clean_refund, clean_order, amount)
+    previous = check_replay(tx, clean_refund, clean_order, amount)
     if previous is not None:
         return previous
     purchase = tx.uow.purchases.get_many([clean_order])[clean_order]
+    if amount is None:
+        amount = purchase.refundable
+        if amount.minor <= 0:
+            raise ValidationError("amount", f"nothing is left to refund on order {clean_order}")
+    when = request.at or tx.now
+    if request.at is not None and request.at < purchase.occurred_at:
+        raise ValidationError("occurred_at", f"is before order {clean_order} was placed")
     if amount.currency != purchase.total.currency:
         raise ValidationError(
             "amount", f"must be in the order's currency {purchase.total.currency}"
@@ -62,7 +73,7 @@ def store_refund(
         refund_id=clean_refund,
         order_id=clean_order,
         amount=amount,
-        occurred_at=request.at or tx.now,
+        occurred_at=when,
         reason=request.reason,
         recorded_at=tx.now,
     )
@@ -78,7 +89,7 @@ def store_refund(
     return refund
 
 
-def _check_replay(tx: Tx, refund_id: str, order_id: str, amount: Money) -> Refund | None:
+def check_replay(tx: Tx, refund_id: str, order_id: str, amount: Money | None) -> Refund | None:
     """Return the stored refund with this id, if its payload matches.
 
     Raises:
@@ -90,7 +101,7 @@ def _check_replay(tx: Tx, refund_id: str, order_id: str, amount: Money) -> Refun
     differing = [
         name
         for name, value in (("order_id", order_id), ("amount", amount))
-        if getattr(previous, name) != value
+        if value is not None and getattr(previous, name) != value
     ]
     if differing:
         raise IdempotencyConflict(refund_id, differing, what="refund")

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import attrs
-
 from relationkit import _validate as v
 from relationkit._runtime import Context, Runner
 from relationkit._tx import Tx
 from relationkit.domain.customers import Account
 from relationkit.domain.lifecycle import StageChange, StageGraph, StageSpan
 from relationkit.errors import InvalidTransition, ValidationError
-from relationkit.events import StageChanged
 from relationkit.services._reactions import PurchasesStored, Reactions
 from relationkit.services._refs import resolve
+from relationkit.services._stages import apply_move
 from relationkit.storage.fallback import queries
 
 __all__ = ["LifecycleService"]
@@ -76,34 +74,8 @@ class LifecycleService:
         automatic: bool,
         store: bool = True,
     ) -> StageChange:
-        """Apply a move that has been checked; return the change.
-
-        With ``store=False`` the caller inserts the change itself (in bulk).
-        A move never goes back in time: it is dated no earlier than the
-        current stage began (a backfilled 1997 order on an account created
-        today moves it today).
-        """
-        when = max(v.aware_utc(at, "at"), account.stage_since)
-        change = StageChange(
-            account_id=account.id,
-            from_stage=account.stage,
-            to_stage=target,
-            at=when,
-            reason=reason,
-            automatic=automatic,
-        )
-        if store:
-            tx.uow.stages.add_many([change])
-        tx.put(attrs.evolve(account, stage=target, stage_since=when))
-        tx.emit(
-            account.id,
-            StageChanged,
-            from_stage=change.from_stage,
-            to_stage=target,
-            reason=reason,
-            automatic=automatic,
-        )
-        return change
+        """Apply a move that has been checked (see :func:`._stages.apply_move`)."""
+        return apply_move(tx, account, target, at, reason, automatic=automatic, store=store)
 
     def _on_purchases(self, tx: Tx, fact: PurchasesStored) -> None:
         """Move each account a new purchase belongs to forward, as the graph says."""

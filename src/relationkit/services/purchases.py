@@ -2,54 +2,28 @@
 
 from __future__ import annotations
 
-import functools
-import itertools
+import builtins
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
-import attrs
 import pendulum
 
 from relationkit import _validate as v
 from relationkit._runtime import Runner
-from relationkit._tx import Tx
-from relationkit.domain.customers import Customer
-from relationkit.domain.purchases import LineItem, Purchase, Refund
-from relationkit.errors import HookError, IdempotencyConflict, NotFound, ValidationError
-from relationkit.events import PurchaseRecorded
+from relationkit.domain.parked import ParkedRefund
+from relationkit.domain.purchases import LineItem, Purchase, PurchaseRules, Refund
 from relationkit.money import Money
-from relationkit.services._drafts import Draft, draft, row_draft
-from relationkit.services._paging import time_page, walk
-from relationkit.services._people import Fields, People
-from relationkit.services._reactions import PurchasesStored, Reactions
-from relationkit.services._refs import resolve
-from relationkit.services._refunds import RefundRequest, store_refund
-from relationkit.storage.fallback import queries
+from relationkit.services._drafts import draft, person_fields
+from relationkit.services._imports import BulkResult, import_rows
+from relationkit.services._paging import walk
+from relationkit.services._people import People
+from relationkit.services._purchase_reads import PurchaseReads
+from relationkit.services._reactions import Reactions
+from relationkit.services._recording import OrderRecorder
+from relationkit.services._refunding import Refunds
 from relationkit.storage.ports import SpendRow
 
 __all__ = ["BulkResult", "PurchasesService"]
-
-
-@attrs.frozen(kw_only=True)
-class BulkResult:
-    """What :meth:`PurchasesService.record_many` did.
-
-    Attributes:
-        recorded: purchases stored for the first time.
-        unchanged: rows that replayed an order already stored (no effect).
-        customers_created: customers created from ``customer_external_id``.
-    """
-
-    recorded: int = 0
-    unchanged: int = 0
-    customers_created: int = 0
-
-    def __add__(self, other: BulkResult) -> BulkResult:
-        return BulkResult(
-            recorded=self.recorded + other.recorded,
-            unchanged=self.unchanged + other.unchanged,
-            customers_created=self.customers_created + other.customers_created,
-        )
 
 
 class PurchasesService:
@@ -60,10 +34,24 @@ class PurchasesService:
     earns and takes back points.
     """
 
-    def __init__(self, runner: Runner, people: People, reactions: Reactions) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        people: People,
+        reactions: Reactions,
+        *,
+        rules: PurchaseRules | None = None,
+    ) -> None:
         self._run = runner
-        self._people = people
-        self._reactions = reactions
+        self._rules = rules or PurchaseRules()
+        self._recorder = OrderRecorder(people, reactions, self._rules)
+        self._refunds = Refunds(runner, reactions.publish)
+        self._reads = PurchaseReads(runner)
+
+    @property
+    def rules(self) -> PurchaseRules:
+        """The date rules orders are checked against."""
+        return self._rules
 
     def __repr__(self) -> str:
         return "<PurchasesService>"
@@ -72,11 +60,16 @@ class PurchasesService:
         self,
         *,
         order_id: str,
-        customer_id: str,
+        customer_id: str | None = None,
         occurred_at: pendulum.DateTime,
         total: Money,
         lines: Sequence[LineItem] = (),
         points_used: int = 0,
+        customer_external_id: str | None = None,
+        email: str | None = None,
+        name: str | None = None,
+        customer_updated_at: pendulum.DateTime | None = None,
+        hold_id: str | None = None,
     ) -> Purchase:
         """Record an order once; replays with the same payload change nothing.
 
@@ -84,26 +77,49 @@ class PurchasesService:
         becomes a customer) and earns loyalty points when a program is
         configured, in the same transaction.
 
+        The buyer is named by ``customer_id``, or by the shop's
+        ``customer_external_id`` (with an optional ``email`` and ``name``),
+        or by ``email`` alone for a guest checkout: the customer is found or
+        created in the order's transaction, race-free (two webhooks of one
+        new guest give one customer). A guest who later registers (an order
+        or an upsert with their email and an external id) is the same
+        customer. The email and name refresh an existing customer unless
+        they are older than what the customer holds: the order's data is
+        taken as of ``customer_updated_at``, else of ``occurred_at``.
+
         Args:
             order_id: the host's order id; the idempotency key.
-            customer_id: who bought.
-            occurred_at: when the order was placed (aware).
+            customer_id: who bought (or use ``customer_external_id``/``email``).
+            occurred_at: when the order was placed (aware); within the kit's
+                :class:`~relationkit.PurchaseRules` window around the clock.
             total: what was charged (may differ from the lines' sum: shipping,
                 tax, discounts).
             lines: the items, in the total's currency.
             points_used: loyalty points spent to pay for the order; they are
                 redeemed with the purchase.
+            customer_external_id: the shop's id of the buyer.
+            email: the buyer's email (alone: a guest).
+            name: the buyer's name.
+            customer_updated_at: when the buyer's data was last changed at
+                the source (default: ``occurred_at``).
+            hold_id: the hold (``kit.loyalty.hold``) the order captures; its
+                points pay for the order (``points_used`` defaults to them).
+                A lapsed or released hold pays with what is available; points
+                that are gone follow the program's ``checkout_shortfall``.
 
         Returns:
             The stored purchase (the first one, on a replay).
 
         Raises:
-            ValidationError: on malformed input.
+            ValidationError: on malformed input, or an order dated outside the
+                kit's :class:`~relationkit.PurchaseRules` window.
             NotFound: if the customer does not exist.
+            Conflict: if the email belongs to a customer of another external id.
             IdempotencyConflict: if the order id was recorded with another
                 payload; ``fields`` names what differs.
             InsufficientPoints: if ``points_used`` exceeds the balance.
         """
+        person = person_fields(customer_external_id, email, name)
         request = draft(
             order_id=order_id,
             customer_id=customer_id,
@@ -111,8 +127,11 @@ class PurchasesService:
             total=total,
             lines=lines,
             points_used=points_used,
+            person=person,
+            stamp=customer_updated_at,
+            hold_id=hold_id,
         )
-        return self._run.write(lambda tx: self._record(tx, [request])[0][0][0])
+        return self._run.write(lambda tx: self._recorder.record(tx, [request])[0][0][0])
 
     def record_many(
         self,
@@ -144,137 +163,44 @@ class PurchasesService:
                 (policy ``"raise"``); ``err.result`` is the import's
                 :class:`BulkResult` and ``err.failures`` the failed calls.
         """
-        size = v.positive_int(batch_size, "batch_size")
-        result = BulkResult()
-        failures: list[HookError] = []
-        iterator = iter(rows)
-        start = 0
-        while True:
-            chunk = list(itertools.islice(iterator, size))
-            if not chunk:
-                break
-            drafts = [row_draft(row, start + i) for i, row in enumerate(chunk)]
-            start += len(chunk)
-            try:
-                batch = self._run.write(functools.partial(self._record_counted, drafts=drafts))
-            except HookError as exc:
-                # The batch is committed; its handlers' failures are reported
-                # with the import's result once every row is in.
-                failures.append(exc)
-                batch = exc.result
-            result = result + batch
-            if on_batch is not None:
-                on_batch(batch)
-        if failures:
-            errors = [e for failure in failures for e in failure.exceptions]
-            done = HookError(
-                f"{len(errors)} event handler(s) failed during the import",
-                errors,
-                [f for failure in failures for f in failure.failures],
-            )
-            done.result = result
-            raise done
-        return result
-
-    def _record_counted(self, tx: Tx, drafts: list[Draft]) -> BulkResult:
-        outcome, created = self._record(tx, drafts)
-        recorded = sum(1 for _, new in outcome if new)
-        return BulkResult(
-            recorded=recorded, unchanged=len(outcome) - recorded, customers_created=created
+        return import_rows(
+            self._run, self._recorder, rows, batch_size=batch_size, on_batch=on_batch
         )
 
-    def _customers(self, tx: Tx, drafts: Sequence[Draft]) -> tuple[list[Customer], int]:
-        """Return each draft's customer, creating external customers as needed.
+    @overload
+    def refund(
+        self,
+        order_id: str,
+        *,
+        refund_id: str,
+        amount: Money | None = None,
+        occurred_at: pendulum.DateTime | None = None,
+        reason: str | None = None,
+        park_if_unknown: Literal[False] = False,
+    ) -> Refund: ...
 
-        Returns:
-            The customers, one per draft, and how many were created.
-        """
-        by_id = tx.uow.customers.get_many(
-            sorted({d.customer_id for d in drafts if d.customer_id is not None})
-        )
-        externals = sorted({d.external_id for d in drafts if d.external_id is not None})
-        found: dict[str, Customer] = (
-            tx.uow.customers.by_external_ids(externals) if externals else {}
-        )
-        wanted: dict[str, Fields] = {}
-        for d in drafts:
-            if d.person is not None and d.external_id is not None and d.external_id not in found:
-                wanted.setdefault(d.external_id, d.person)
-        created = self._people.create_b2c_many(tx, list(wanted.values()))
-        found.update({c.external_id: c for c in created if c.external_id is not None})
-        customers = []
-        for d in drafts:
-            if d.customer_id is not None:
-                if d.customer_id not in by_id:
-                    raise NotFound("customer", d.customer_id)
-                customers.append(by_id[d.customer_id])
-            elif d.person is not None and d.external_id is not None:
-                customer = found[d.external_id]
-                if d.external_id not in wanted:
-                    customer = self._people.refresh(tx, customer, d.person)
-                    found[d.external_id] = customer
-                customers.append(customer)
-        return customers, len(created)
-
-    def _record(self, tx: Tx, drafts: Sequence[Draft]) -> tuple[list[tuple[Purchase, bool]], int]:
-        """Record drafts in ``tx``.
-
-        Returns:
-            Each stored purchase with whether it is new, and the number of
-            customers created on the way.
-        """
-        customers, created = self._customers(tx, drafts)
-        stored = tx.uow.purchases.get_many(sorted({d.order_id for d in drafts}))
-        fresh: dict[str, Purchase] = {}
-        outcome: list[tuple[Purchase, bool]] = []
-        for req, customer in zip(drafts, customers, strict=True):
-            existing = stored.get(req.order_id) or fresh.get(req.order_id)
-            if existing is not None:
-                differing = req.differences(existing, customer.id)
-                if differing:
-                    raise IdempotencyConflict(req.order_id, differing, what="order")
-                outcome.append((existing, False))
-                continue
-            purchase = Purchase(
-                id=tx.ids.new("pur"),
-                order_id=req.order_id,
-                account_id=customer.account_id,
-                customer_id=customer.id,
-                occurred_at=req.occurred_at,
-                total=req.total,
-                lines=req.lines,
-                points_used=req.points_used,
-                recorded_at=tx.now,
-            )
-            fresh[req.order_id] = purchase
-            outcome.append((purchase, True))
-        if not fresh:
-            return outcome, created
-        new = list(fresh.values())
-        tx.accounts([p.account_id for p in new])
-        tx.uow.purchases.add_many(new)
-        for purchase in new:
-            tx.emit(
-                purchase.account_id,
-                PurchaseRecorded,
-                order_id=purchase.order_id,
-                purchase_id=purchase.id,
-                customer_id=purchase.customer_id,
-                total=purchase.total,
-                purchased_at=purchase.occurred_at,
-            )
-        self._reactions.publish(tx, PurchasesStored(new))
-        return outcome, created
+    @overload
+    def refund(
+        self,
+        order_id: str,
+        *,
+        refund_id: str,
+        amount: Money | None = None,
+        occurred_at: pendulum.DateTime | None = None,
+        reason: str | None = None,
+        park_if_unknown: bool,
+    ) -> Refund | ParkedRefund: ...
 
     def refund(
         self,
         order_id: str,
         *,
         refund_id: str,
-        amount: Money,
+        amount: Money | None = None,
         occurred_at: pendulum.DateTime | None = None,
         reason: str | None = None,
-    ) -> Refund:
+        park_if_unknown: bool = False,
+    ) -> Refund | ParkedRefund:
         """Refund part or all of a purchase, once per ``refund_id``.
 
         Loyalty points earned on the order are reversed in proportion, and
@@ -283,33 +209,54 @@ class PurchasesService:
         Args:
             order_id: the purchase to refund.
             refund_id: the host's refund id; the idempotency key.
-            amount: positive, in the order's currency, at most what is left.
-            occurred_at: when (aware); defaults to the kit's clock.
+            amount: positive, in the order's currency, at most what is left;
+                None refunds everything left (a replay of such a refund
+                returns it, whatever was refunded since).
+            occurred_at: when (aware); defaults to the kit's clock. A refund
+                dated before its order is refused.
             reason: free text, at most 500 characters.
+            park_if_unknown: when the order is not recorded yet, park the
+                refund (a :class:`~relationkit.ParkedRefund`, returned) and
+                apply it when the order is recorded; a retry returns the
+                parked refund. See :meth:`parked` and :meth:`discard_parked`.
 
         Returns:
-            The stored refund (the first one, on a replay).
+            The stored refund (the first one, on a replay), or the parked one.
 
         Raises:
-            ValidationError: on a bad amount or more than is left to refund.
+            ValidationError: on a bad amount, more than is left to refund
+                (or nothing left, without an amount), or a date before the
+                order's.
             NotFound: if the order does not exist.
             IdempotencyConflict: if ``refund_id`` was used with another payload.
         """
-        clean_order = v.identifier(order_id, "order_id")
-        clean_refund = v.identifier(refund_id, "refund_id")
-        if not isinstance(amount, Money):
-            raise ValidationError("amount", "must be a Money")
-        if amount.minor <= 0:
-            raise ValidationError("amount", "must be positive")
-        when = v.aware_utc(occurred_at, "occurred_at") if occurred_at is not None else None
-        why = v.optional_text(reason, "reason", max_length=500)
+        return self._refunds.refund(
+            order_id,
+            refund_id=refund_id,
+            amount=amount,
+            occurred_at=occurred_at,
+            reason=reason,
+            park_if_unknown=park_if_unknown,
+        )
 
-        request = RefundRequest(
-            refund_id=clean_refund, order_id=clean_order, amount=amount, at=when, reason=why
-        )
-        return self._run.write(
-            lambda tx: store_refund(tx, request, publish=self._reactions.publish)
-        )
+    def parked(
+        self,
+        *,
+        limit: int = 100,
+        after: ParkedRefund | None = None,
+        parked_before: pendulum.DateTime | None = None,
+    ) -> builtins.list[ParkedRefund]:
+        """Return refunds still waiting for their order, oldest parked first (a page).
+
+        Pass the last of a page as ``after`` for the next; ``parked_before``
+        keeps those parked before an instant (the ones whose order may never
+        come: ``parked_before=kit.clock.now().subtract(days=30)``).
+        """
+        return self._refunds.parked(limit=limit, after=after, parked_before=parked_before)
+
+    def discard_parked(self, refund_id: str) -> bool:
+        """Forget a parked refund (its order never came); return whether one was parked."""
+        return self._refunds.discard_parked(refund_id)
 
     def get(self, order_id: str) -> Purchase:
         """Return a purchase, with its refunds, by order id.
@@ -317,11 +264,7 @@ class PurchasesService:
         Raises:
             NotFound: if there is none.
         """
-        key = v.identifier(order_id, "order_id")
-        found = self._run.read(lambda tx: tx.uow.purchases.get_many([key]))
-        if key not in found:
-            raise NotFound("purchase", key)
-        return found[key]
+        return self._reads.get(order_id)
 
     def history(
         self, ref: str, *, limit: int | None = None, after: Purchase | None = None
@@ -333,10 +276,7 @@ class PurchasesService:
             limit: at most this many (None: all).
             after: the last purchase of the previous page; the page starts after it.
         """
-        size, cursor = time_page(limit, after)
-        return self._run.read(
-            lambda tx: tx.uow.purchases.for_account(resolve(tx, ref), after=cursor, limit=size)
-        )
+        return self._reads.history(ref, limit=limit, after=after)
 
     def iter_history(self, ref: str, *, page_size: int = 1000) -> Iterator[Purchase]:
         """Yield every purchase of the account, one read transaction per page (for exports)."""
@@ -345,10 +285,87 @@ class PurchasesService:
 
     def count(self) -> int:
         """Return the number of purchases."""
-        return self._run.read(lambda tx: queries(tx.uow).count_purchases())
+        return self._reads.count()
 
     def top_spenders(self, currency: str, *, limit: int = 10) -> list[SpendRow]:
         """Return the accounts with the highest spend net of refunds in ``currency``."""
-        Money.zero(currency)  # validates the code
-        count = v.positive_int(limit, "limit")
-        return self._run.read(lambda tx: queries(tx.uow).top_spend(currency=currency, limit=count))
+        return self._reads.top_spenders(currency, limit=limit)
+
+    def list(
+        self,
+        *,
+        customer_id: str | None = None,
+        account_id: str | None = None,
+        limit: int = 100,
+        after: Purchase | None = None,
+    ) -> builtins.list[Purchase]:
+        """Return a page of one customer's or one account's purchases, oldest first.
+
+        Give exactly one of ``customer_id`` (the purchases that person
+        made, whichever account they were in: they follow the person, see
+        :meth:`CustomersService.move
+        <relationkit.services.customers.CustomersService.move>`) or
+        ``account_id`` (every purchase of the account, all its buyers).
+        Purchases come with their lines and refunds, by ``occurred_at`` then
+        id; the cursor is the last purchase of the previous page (keyset:
+        a page costs its size, and purchases recorded meanwhile with a
+        later date are not skipped).
+
+        Args:
+            customer_id: a customer id.
+            account_id: an account id.
+            limit: the page size (at most 10,000).
+            after: the last purchase of the previous page.
+
+        Raises:
+            ValidationError: on neither or both of the ids, or a bad limit.
+            NotFound: if the customer or account does not exist.
+        """
+        return self._reads.page(
+            customer_id=customer_id, account_id=account_id, limit=limit, after=after
+        )
+
+    def iter_list(
+        self,
+        *,
+        customer_id: str | None = None,
+        account_id: str | None = None,
+        page_size: int = 1000,
+    ) -> Iterator[Purchase]:
+        """Yield every purchase :meth:`list` pages through, one read transaction per page.
+
+        For exports: memory holds one page whatever the history.
+        """
+        size = v.positive_int(page_size, "page_size", maximum=10_000)
+        return walk(
+            lambda last: self.list(
+                customer_id=customer_id, account_id=account_id, limit=size, after=last
+            ),
+            size,
+        )
+
+    def spend(
+        self,
+        ref: str,
+        *,
+        start: pendulum.DateTime | None = None,
+        end: pendulum.DateTime | None = None,
+    ) -> builtins.list[SpendRow]:
+        """Return an account's spend net of refunds, one row per currency, in currency order.
+
+        Each row sums the totals of the account's purchases in that
+        currency minus every refund of those purchases (a refund counts
+        against its order whenever it was made), with the number of
+        purchases. The window keeps purchases with ``start <= occurred_at
+        < end``. One query on SQL backends; the same answer on memory.
+
+        Args:
+            ref: an account id, or a customer id (their account's spend).
+            start: count purchases from this instant on (aware; None: all).
+            end: count purchases before this instant (aware; None: all).
+
+        Raises:
+            ValidationError: on a naive datetime or ``end`` before ``start``.
+            NotFound: if the account or customer does not exist.
+        """
+        return self._reads.spend(ref, start=start, end=end)

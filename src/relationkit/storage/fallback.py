@@ -17,7 +17,10 @@ import pendulum
 
 from relationkit.domain.customers import Account, Customer
 from relationkit.domain.ledger import EntryKind, LedgerEntry
+from relationkit.storage.ports.analytics import PurchaseAnalytics
 from relationkit.storage.ports.core import UnitOfWork
+from relationkit.storage.ports.moves import RecordMoves
+from relationkit.storage.ports.purchase_reads import PurchaseReads
 from relationkit.storage.ports.queries import (
     AccountQuery,
     BalanceRanking,
@@ -33,6 +36,8 @@ from relationkit.storage.ports.queries import (
     account_matches,
     customer_matches,
 )
+from relationkit.storage.reference.analytics import ReferenceAnalytics
+from relationkit.storage.reference.purchase_reads import ReferencePurchaseReads
 
 __all__ = ["Queries", "queries"]
 
@@ -226,6 +231,24 @@ class Queries:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
+
+    @property
+    def analytics(self) -> PurchaseAnalytics:
+        """See :mod:`~relationkit.storage.ports.analytics` (its reference without one)."""
+        uow = self._uow
+        return uow if isinstance(uow, PurchaseAnalytics) else ReferenceAnalytics(uow)
+
+    @property
+    def purchase_reads(self) -> PurchaseReads:
+        """See :mod:`~relationkit.storage.ports.purchase_reads` (its reference without one)."""
+        uow = self._uow
+        return uow if isinstance(uow, PurchaseReads) else ReferencePurchaseReads(uow)
+
+    @property
+    def moves(self) -> RecordMoves | None:
+        """See :mod:`~relationkit.storage.ports.moves`; None when the store cannot move records."""
+        uow = self._uow
+        return uow if isinstance(uow, RecordMoves) else None
 
     def count_by_stage(self) -> dict[str, int]:
         """See :class:`~relationkit.storage.ports.queries.StageCounts`."""

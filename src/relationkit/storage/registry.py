@@ -20,7 +20,9 @@ from relationkit.storage.ports import Storage
 __all__ = ["ENTRY_POINT_GROUP", "Registry", "StorageFactory", "default_registry", "register"]
 
 ENTRY_POINT_GROUP = "relationkit.storage"
+"""The entry-point group a storage plugin registers its URL schemes in."""
 StorageFactory = Callable[..., Storage]
+"""What a scheme maps to: called with the URL and the backend options, returns a Storage."""
 
 _SQL_SCHEMES = (
     "sqlite",

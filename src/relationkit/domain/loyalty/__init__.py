@@ -16,6 +16,7 @@ representable on every backend: points per operation up to
 
 from __future__ import annotations
 
+from relationkit.domain.loyalty.currencies import CurrencyRule, EarningOutcome
 from relationkit.domain.loyalty.expiry import Expiry
 from relationkit.domain.loyalty.limits import (
     MAX_EXPIRY_DAYS,
@@ -35,7 +36,9 @@ __all__ = [
     "MAX_PENDING_DAYS",
     "MAX_POINTS",
     "MAX_TIER_WINDOW_DAYS",
+    "CurrencyRule",
     "DowngradePolicy",
+    "EarningOutcome",
     "Expiry",
     "LoyaltyProgram",
     "NegativeBalancePolicy",

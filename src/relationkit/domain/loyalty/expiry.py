@@ -32,6 +32,13 @@ class Expiry:
     its last valid local day, so "365 days" never loses a day to a UTC offset.
     Counts reach at most a century (:data:`MAX_EXPIRY_DAYS` days,
     :data:`MAX_EXPIRY_MONTHS` months or :data:`MAX_EXPIRY_YEARS` years).
+
+    Attributes:
+        kind: ``"never"``, ``"after_days"``, ``"end_of_month"`` or
+            ``"end_of_year"``: which rule applies.
+        count: the rule's number: days for ``after_days``, months after the
+            month of earning for ``end_of_month``, years after the year of
+            earning for ``end_of_year`` (0 for ``never``).
     """
 
     kind: ExpiryKind = "never"

@@ -7,6 +7,10 @@ in ``seq`` order, and every new entry is numbered with the next ``seq``
 insert, with its event numbered on the account. A new entry that the state
 cannot take (a debit of an unknown lot, a lot consumed past zero) is refused
 before anything is written.
+
+A book built from the store reads its lots and holds as the work needs
+them and writes back only what changed: :mod:`.book_lots` and
+:mod:`.book_holds` keep that bookkeeping.
 """
 
 from __future__ import annotations
@@ -18,18 +22,12 @@ import attrs
 import pendulum
 
 from relationkit._tx import Tx
-from relationkit.domain.ledger import EntryKind, LedgerEntry, LedgerState
+from relationkit.domain.holds import Hold
+from relationkit.domain.ledger import EntryKind, HeldPoints, LedgerEntry, LedgerState
 from relationkit.domain.loyalty import LoyaltyProgram
-from relationkit.domain.points import (
-    LotKey,
-    OpenLot,
-    PointsState,
-    derive,
-    lot_key,
-    open_lots_of,
-    state_of,
-)
+from relationkit.domain.points import LotKey, OpenLot, PointsState, derive
 from relationkit.errors import StorageError
+from relationkit.services.loyalty import book_holds, book_lots
 from relationkit.services.loyalty.emitting import emit
 from relationkit.services.loyalty.settling import settle
 
@@ -83,6 +81,11 @@ class Book:
     exhausted: bool = False
     due_loaded: pendulum.DateTime | None = None
     lots_closed: bool = False
+    # Holds (see relationkit.domain.holds): the held points of a partial
+    # book, and the stored rows of the holds it read (to write only changes).
+    running_held: int = 0
+    loaded_holds: dict[str, Hold] = attrs.field(factory=dict)
+    holds_closed: bool = False
 
     @classmethod
     def from_entries(
@@ -120,68 +123,32 @@ class Book:
             running_balance=state.balance,
             running_pending=state.pending,
             exhausted=state.balance + state.debt <= 0,
+            running_held=state.held,
         )
 
-    # -- reading lots as the work needs them ------------------------------------
-
-    def _adopt(self, lots: Sequence[OpenLot]) -> None:
-        """Add lots read from the store, unless this book already holds them."""
-        for lot in lots:
-            if lot.id in self.loaded_lots or lot.id in self.state.lots:
-                continue
-            if lot.id in self.state.pending:
-                continue
-            loaded = state_of([lot], 0)
-            self.state.lots.update(loaded.lots)
-            self.state.pending.update(loaded.pending)
-            self.loaded_lots[lot.id] = lot.remaining
+    # -- reading lots and holds as the work needs them (see book_lots, book_holds) --
 
     def load_lots(self, tx: Tx, lot_ids: Sequence[str]) -> None:
         """Read these lots (an order's own, for a refund) if they are still open."""
-        if not self.partial:
-            return
-        wanted = [i for i in lot_ids if i not in self.loaded_lots]
-        if wanted:
-            self._adopt(list(tx.uow.points.lots_by_id(wanted).values()))
+        book_lots.load_lots(self, tx, lot_ids)
 
-    def _load_due(self, tx: Tx, as_of: pendulum.DateTime) -> None:
-        stored = self.stored
-        if not self.partial or stored is None or stored.next_due is None:
-            return
-        if stored.next_due > as_of or (self.due_loaded is not None and self.due_loaded >= as_of):
-            return
-        self._adopt(tx.uow.points.due_lots(self.account_id, as_of))
-        self.due_loaded = as_of
+    def adopt_holds(self, holds: Sequence[Hold]) -> None:
+        """Add holds read from the store, unless this book already holds them."""
+        book_holds.adopt_holds(self, holds)
 
-    def _load_spendable(self, tx: Tx, points: int, as_of: pendulum.DateTime) -> None:
-        """Read lots in consumption order until those held cover ``points``.
+    def load_hold(self, tx: Tx, hold_id: str) -> HeldPoints | None:
+        """Return one of the account's holds (read from the store if need be), or None."""
+        return book_holds.load_hold(self, tx, hold_id)
 
-        A lot this transaction opened may sort after lots not read yet; so
-        reading goes on until the lots needed all sort before the last key read.
-        """
-        if not self.partial:
-            return
-        page = 16
-        while not self.exhausted:
-            needed: LotKey | None = None
-            left = points
-            for lot in self.state.spendable(as_of):
-                left -= lot.remaining
-                if left <= 0:
-                    needed = lot_key(lot)
-                    break
-            if needed is not None and self.cursor is not None and needed <= self.cursor:
-                return
-            self._read_page(tx, page)
-            page = min(page * 4, 1000)
+    def available(self, as_of: pendulum.DateTime) -> int:
+        """The balance minus the points open holds reserve: what a debit may spend."""
+        if self.partial:
+            return self.balance(as_of) - self.running_held
+        return self.state.balance(as_of) - self.state.held()
 
-    def _read_page(self, tx: Tx, size: int) -> None:
-        found = tx.uow.points.spendable_lots(self.account_id, after=self.cursor, limit=size)
-        self._adopt(found)
-        if found:
-            self.cursor = lot_key(found[-1])
-        if len(found) < size:
-            self.exhausted = True
+    def hold_changes(self) -> list[Hold]:
+        """Return the holds to write (opened or closed here), since the last call."""
+        return book_holds.hold_changes(self)
 
     # -- what the account holds, as of ``as_of`` (after settling) -----------------
 
@@ -209,13 +176,7 @@ class Book:
         """Points that will expire after ``as_of`` and by ``until`` unless spent."""
         if not self.partial:
             return self.state.expiring(as_of, until)
-        # Lots that expire come first in consumption order: read until past ``until``.
-        page = 64
-        while not self.exhausted and not (
-            self.cursor is not None and (self.cursor[0] or self.cursor[1] > until)
-        ):
-            self._read_page(tx, page)
-            page = min(page * 4, 1000)
+        book_lots.read_expiring(self, tx, until)
         return self.state.expiring(as_of, until)
 
     def append(self, entry: LedgerEntry) -> LedgerEntry:
@@ -227,6 +188,9 @@ class Book:
                 nothing is written.
         """
         known = len(self.state.problems)
+        kind = entry.kind
+        captured = self.state.holds.get(entry.lot_id or "") if kind is EntryKind.REDEEM else None
+        reserved = captured.points if captured is not None and captured.status == "held" else 0
         self.state.apply(entry)
         if len(self.state.problems) > known:
             problem = self.state.problems[known]
@@ -237,13 +201,15 @@ class Book:
         self.added.append(entry)
         self.new.append(entry)
         self.earned += earned_points(entry)
-        kind = entry.kind
-        if kind in (EntryKind.PENDING, EntryKind.VOID):
+        if kind in (EntryKind.HOLD, EntryKind.RELEASE):
+            self.running_held += entry.points
+        elif kind in (EntryKind.PENDING, EntryKind.VOID):
             self.running_pending += entry.points
         else:
             if kind is EntryKind.ACTIVATE:
                 self.running_pending -= entry.points
             self.running_balance += entry.points
+            self.running_held -= reserved
         return entry
 
     def by_source(self, tx: Tx, source: str) -> list[LedgerEntry]:
@@ -256,18 +222,7 @@ class Book:
 
     def lot_changes(self) -> tuple[list[OpenLot], list[str]]:
         """Return the lots to write and the stored lots to close, since the last call."""
-        current = {lot.id: lot for lot in open_lots_of(self.account_id, self.state)}
-        put = [
-            lot for lot_id, lot in current.items() if self.loaded_lots.get(lot_id) != lot.remaining
-        ]
-        close = [lot_id for lot_id in self.loaded_lots if lot_id not in current]
-        self.lots_closed = self.lots_closed or bool(close)
-        self.loaded_lots = {lot_id: lot.remaining for lot_id, lot in current.items()}
-        # Closed lots are dropped, so the book never carries what is spent.
-        for lot_id in close:
-            self.state.lots.pop(lot_id, None)
-            self.state.pending.pop(lot_id, None)
-        return put, close
+        return book_lots.lot_changes(self)
 
     def new_state(self, tx: Tx) -> PointsState | None:
         """Return the state row the book's entries lead to, if it changed (lots written first)."""
@@ -277,16 +232,11 @@ class Book:
             )
         else:
             before = self.stored or PointsState(account_id=self.account_id)
-            activation, expiry = before.next_activation, before.next_expiry
-            if self.lots_closed:
-                activation, expiry = tx.uow.points.lot_bounds(self.account_id)
-            else:
-                for lot in open_lots_of(self.account_id, self.state):
-                    if lot.pending and lot.available_at is not None:
-                        activation = _sooner(activation, lot.available_at)
-                    elif not lot.pending and lot.expires_at is not None:
-                        expiry = _sooner(expiry, lot.expires_at)
-            dues = [d for d in (activation, expiry) if d is not None]
+            activation, expiry = book_lots.lot_bounds(
+                self, tx, before.next_activation, before.next_expiry
+            )
+            release = book_holds.next_release(self, tx, before.next_release)
+            dues = [d for d in (activation, expiry, release) if d is not None]
             derived = PointsState(
                 account_id=self.account_id,
                 last_seq=self.next_seq - 1,
@@ -297,8 +247,10 @@ class Book:
                 next_activation=activation,
                 next_expiry=expiry,
                 next_due=min(dues) if dues else None,
+                held=self.running_held,
+                next_release=release,
             )
-        self.lots_closed = False
+        self.lots_closed = self.holds_closed = False
         changed = derived if derived != self.stored else None
         self.stored = derived
         return changed
@@ -358,11 +310,18 @@ class Book:
         *,
         at: pendulum.DateTime,
         prefer: Collection[str] = (),
+        cover: int | None = None,
         **fields: object,
     ) -> LedgerEntry:
-        """Take ``points`` from lots, soonest expiry first; the shortfall becomes debt."""
-        self._load_spendable(tx, points, at)
-        allocations, shortfall = self.state.take(points, at, prefer=prefer)
+        """Take ``points`` from lots, soonest expiry first; the shortfall becomes debt.
+
+        With ``cover``, lots give at most that many (the rest is debt): an
+        order whose points are gone leaves what other holds reserve alone.
+        """
+        covered = points if cover is None else min(points, max(cover, 0))
+        book_lots.load_spendable(self, tx, covered, at)
+        allocations, shortfall = self.state.take(covered, at, prefer=prefer)
+        shortfall += points - covered
         return self.entry(
             tx,
             kind,
@@ -381,9 +340,5 @@ class Book:
         Returns:
             Points activated and points expired.
         """
-        self._load_due(tx, as_of)
+        book_lots.load_due(self, tx, as_of)
         return settle(self, tx, as_of, program)
-
-
-def _sooner(a: pendulum.DateTime | None, b: pendulum.DateTime) -> pendulum.DateTime:
-    return b if a is None or b < a else a

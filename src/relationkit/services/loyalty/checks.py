@@ -39,12 +39,21 @@ def _replay_checks(entries: list[LedgerEntry]) -> list[str]:
     state = LedgerState()
     problems: list[str] = []
     for entry in entries:
-        if entry.kind is EntryKind.REDEEM or (entry.kind is EntryKind.ADJUST and entry.points < 0):
-            expected, shortfall = state.take(-entry.points, entry.at)
-            if list(entry.allocations) != expected or entry.debt != shortfall:
+        redeem = entry.kind is EntryKind.REDEEM
+        if redeem or (entry.kind is EntryKind.ADJUST and entry.points < 0):
+            # An order's shortfall (checkout_shortfall="debt") is debt from the
+            # start: the lots give only what was free.
+            wanted = -entry.points - (entry.debt if redeem else 0)
+            expected, shortfall = state.take(wanted, entry.at)
+            owed = 0 if redeem else entry.debt
+            if list(entry.allocations) != expected or owed != shortfall:
                 problems.append(f"{entry.id}: did not take the soonest-expiring lots first")
-            if entry.kind is EntryKind.REDEEM and entry.debt:
+            if redeem and entry.debt and not (entry.source or "").startswith("order:"):
                 problems.append(f"{entry.id}: a redemption spent points the account did not have")
+        if entry.kind is EntryKind.RELEASE and entry.reason == "expired":
+            held = state.holds.get(entry.lot_id or "")
+            if held is not None and held.expires_at > entry.at:
+                problems.append(f"{entry.id}: expires hold {held.id} before its expiry")
         if entry.kind is EntryKind.EXPIRE:
             lot = state.lots.get(entry.lot_id or "")
             if lot is None:

@@ -5,6 +5,13 @@ Runs inside the transaction that stores the purchases (a reaction to
 order causes, on the buyer's account and on the referrer's, carries the
 order as its source (``"order:<id>"``): it waits out the same return window
 and a refund of the order takes it back in the same proportion.
+
+An order in another currency earns through the program's currency rule:
+its rate, asked once, is stored with each of its entries (``rate``,
+``source_currency``) and in its earning outcome
+(:mod:`~relationkit.services.loyalty.outcomes`); an order that earns
+nothing under the rule pays no bonus and leaves the first-purchase and
+referral bonuses to the account's first order that earns.
 """
 
 from __future__ import annotations
@@ -16,10 +23,11 @@ import pendulum
 from relationkit._tx import Tx
 from relationkit.domain.ledger import EntryKind, LedgerEntry
 from relationkit.domain.purchases import Purchase
-from relationkit.errors import InsufficientPoints
 from relationkit.services._reactions import PurchasesStored
 from relationkit.services.loyalty.book import Book
 from relationkit.services.loyalty.ledgers import Ledgers
+from relationkit.services.loyalty.outcomes import FirstOrders, record_outcome
+from relationkit.services.loyalty.paying import pay
 from relationkit.services.loyalty.tiers import Tiers
 from relationkit.storage.fallback import queries
 
@@ -53,45 +61,38 @@ class Earning:
             fresh[p.account_id] += 1
         # A first purchase: the account has no purchase but this batch's.
         counts = queries(tx.uow).purchase_counts(account_ids, at_most=max(fresh.values()) + 1)
-        seen: set[str] = set()
+        firsts = FirstOrders(tx, {a: counts[a] - fresh[a] for a in account_ids})
         emitted: list[LedgerEntry] = []
         for purchase in sorted(purchases, key=lambda p: (p.occurred_at, p.id)):
             book = books[purchase.account_id]
             source = f"order:{purchase.order_id}"
             if purchase.points_used:
-                available = book.balance(tx.now)
-                if available < purchase.points_used:
-                    raise InsufficientPoints(
-                        purchase.account_id, purchase.points_used, max(available, 0)
-                    )
-                book.debit(
-                    tx,
-                    EntryKind.REDEEM,
-                    purchase.points_used,
-                    at=tx.now,
-                    source=source,
-                    reason="order payment",
-                )
+                pay(tx, book, purchase, self._ledgers)
             if program is None:
                 emitted += self._ledgers.emit(tx, [book])
                 continue
-            first = (
-                counts[purchase.account_id] == fresh[purchase.account_id]
-                and purchase.account_id not in seen
-            )
-            seen.add(purchase.account_id)
+            # Asked once per order, fixed from now on: a bad rate raises
+            # before the transaction commits anything of the order.
+            rate = program.rate_for(purchase.total, purchase.occurred_at)
+            stamp: dict[str, object] = {}
+            if purchase.total.currency != program.currency:
+                record_outcome(tx, purchase, program, rate)
+                if rate is not None:
+                    stamp = {"rate": rate, "source_currency": purchase.total.currency}
+            first = firsts.claim(purchase, earns=rate is not None)
             account = tx.account(purchase.account_id)
             tier = program.tier_named(account.tier)
             lines = [(line.sku, line.category, line.subtotal) for line in purchase.lines]
-            points = program.base_points(purchase.total, lines, tier)
-            if first and program.qualifies(purchase.total):
+            points = program.base_points(purchase.total, lines, tier, rate)
+            points += program.points_paid_earning(purchase.points_used, tier)
+            if first and program.qualifies(purchase.total, rate):
                 points += program.first_purchase_bonus
             points = program.cap(points)
             if points > 0:
-                self.award(tx, book, points, purchase.occurred_at, source, "purchase")
+                self.award(tx, book, points, purchase.occurred_at, source, "purchase", **stamp)
             touched = [book]
             if first:
-                touched += self._referral(tx, books, purchase)
+                touched += self._referral(tx, books, purchase, stamp)
             if program.tiers:
                 # Re-rate after every order, so the next order of the batch
                 # earns at the tier this one reached, exactly as record() one
@@ -104,9 +105,20 @@ class Earning:
         self._ledgers.store(tx, list(books.values()), emitted)
 
     def award(
-        self, tx: Tx, book: Book, points: int, at: pendulum.DateTime, source: str, reason: str
+        self,
+        tx: Tx,
+        book: Book,
+        points: int,
+        at: pendulum.DateTime,
+        source: str,
+        reason: str,
+        **stamp: object,
     ) -> None:
-        """Credit ``points`` earned at ``at``: pending for the return window, if any."""
+        """Credit ``points`` earned at ``at``: pending for the return window, if any.
+
+        ``stamp`` holds the ``rate`` and ``source_currency`` of an order in
+        another currency, stored with the entry.
+        """
         program = self._ledgers.program
         assert program is not None
         if program.pending_days:
@@ -118,6 +130,7 @@ class Earning:
                 available_at=at.add(days=program.pending_days),
                 source=source,
                 reason=reason,
+                **stamp,
             )
         else:
             book.credit(
@@ -125,13 +138,16 @@ class Earning:
                 EntryKind.EARN,
                 points,
                 at=at,
-                expires_at=self._ledgers.expires(at),
+                expires_at=self._ledgers.expires(at, book.timezone),
                 source=source,
                 reason=reason,
+                **stamp,
             )
 
-    def _referral(self, tx: Tx, books: dict[str, Book], purchase: Purchase) -> list[Book]:
-        """Award the referral bonuses of a first purchase; return the referrer's book.
+    def _referral(
+        self, tx: Tx, books: dict[str, Book], purchase: Purchase, stamp: dict[str, object]
+    ) -> list[Book]:
+        """Award the referral bonuses of a first earning order; return the referrer's book.
 
         Both bonuses are earned through the order: pending with it, and
         taken back with it when it is refunded.
@@ -152,6 +168,7 @@ class Earning:
                 purchase.occurred_at,
                 source,
                 "referred",
+                **stamp,
             )
         if program.referral_bonus:
             if referrer not in books:
@@ -164,6 +181,7 @@ class Earning:
                 purchase.occurred_at,
                 source,
                 "referral",
+                **stamp,
             )
             return [books[referrer]]
         return []

@@ -5,6 +5,9 @@ from __future__ import annotations
 from relationkit._tx import Tx
 from relationkit.domain.ledger import EntryKind, LedgerEntry
 from relationkit.events import (
+    HoldCaptured,
+    HoldPlaced,
+    HoldReleased,
     PointsActivated,
     PointsAdjusted,
     PointsEarned,
@@ -44,6 +47,27 @@ def emit(tx: Tx, entry: LedgerEntry) -> None:
         tx.emit(entry.account_id, PointsActivated, lot_id=entry.lot_id or "", **common)
     elif kind is EntryKind.REDEEM:
         tx.emit(entry.account_id, PointsRedeemed, idempotency_key=entry.idempotency_key, **common)
+        if entry.lot_id is not None:
+            order = (entry.source or "").removeprefix("order:")
+            tx.emit(entry.account_id, HoldCaptured, hold_id=entry.lot_id, order_id=order, **common)
+    elif kind is EntryKind.HOLD:
+        assert entry.expires_at is not None
+        tx.emit(
+            entry.account_id,
+            HoldPlaced,
+            hold_id=entry.id,
+            expires_at=entry.expires_at,
+            idempotency_key=entry.idempotency_key or "",
+            **common,
+        )
+    elif kind is EntryKind.RELEASE:
+        tx.emit(
+            entry.account_id,
+            HoldReleased,
+            hold_id=entry.lot_id or "",
+            expired=entry.reason == "expired",
+            **common,
+        )
     elif kind is EntryKind.EXPIRE:
         tx.emit(entry.account_id, PointsExpired, lot_id=entry.lot_id or "", **common)
     elif kind in (EntryKind.REVERSE, EntryKind.VOID):

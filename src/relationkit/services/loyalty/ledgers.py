@@ -15,6 +15,7 @@ from relationkit._tx import Tx
 from relationkit.domain.ledger import LedgerEntry
 from relationkit.domain.loyalty import LoyaltyProgram
 from relationkit.domain.points import OpenLot
+from relationkit.services._checkout import checkout
 from relationkit.services.loyalty.book import Book
 
 __all__ = ["Ledgers"]
@@ -38,11 +39,23 @@ class Ledgers:
         """What a debit beyond the balance becomes: ``"debt"`` or ``"write_off"``."""
         return self.program.negative_balance if self.program else "debt"
 
-    def expires(self, at: pendulum.DateTime) -> pendulum.DateTime | None:
-        """When points credited at ``at`` expire under the program (None: never)."""
+    def zone(self, tx: Tx, account_id: str) -> str:
+        """The zone an account's expiry dates are counted in.
+
+        The account's own ``timezone`` (a B2C account has its customer's),
+        else the program's, else the kit's.
+        """
+        own = tx.account(account_id, lock=False).timezone
+        return own if own is not None else self.timezone
+
+    def expires(self, at: pendulum.DateTime, zone: str | None = None) -> pendulum.DateTime | None:
+        """When points credited at ``at`` expire under the program (None: never).
+
+        ``zone`` is the account's (:meth:`zone`; a book's ``timezone``).
+        """
         if self.program is None:
             return None
-        return self.program.expiry.expires_at(at, self.timezone)
+        return self.program.expiry.expires_at(at, zone or self.timezone)
 
     def books(self, tx: Tx, account_ids: Sequence[str], *, settle: bool = True) -> dict[str, Book]:
         """Load the books of locked accounts from their stored state, settled as of now.
@@ -54,8 +67,7 @@ class Ledgers:
         """
         wanted = list(account_ids)
         states = tx.uow.points.get_many(wanted)
-        zone = self.timezone
-        books = {a: Book.from_store(a, states.get(a), zone) for a in wanted}
+        books = {a: Book.from_store(a, states.get(a), self.zone(tx, a)) for a in wanted}
         if settle:
             for book in books.values():
                 book.settle(tx, tx.now, self.program)
@@ -92,6 +104,9 @@ class Ledgers:
             tx.uow.points.close_lots(close)
         if put:
             tx.uow.points.put_lots(put)
+        holds = [hold for book in books for hold in book.hold_changes()]
+        if holds:
+            checkout(tx).put_holds(holds)
         states = [state for book in books if (state := book.new_state(tx)) is not None]
         if states:
             tx.uow.points.put_many(states)

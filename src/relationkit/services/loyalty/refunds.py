@@ -36,7 +36,12 @@ class Refunds:
         source = f"order:{purchase.order_id}"
         refunded = purchase.refunded.minor + refund.amount.minor
         total = purchase.total.minor
-        book = self._ledgers.book(tx, purchase.account_id)
+        holder = purchase.points_account
+        if holder != purchase.account_id:
+            # The buyer moved: the order's points stay in the ledger that
+            # holds them, and are taken back there.
+            tx.account(holder)
+        book = self._ledgers.book(tx, holder)
         program = self._ledgers.program
         if book.stored is None and not (program is not None and program.referral_bonus):
             # Nothing was ever earned or spent on this account, and no
@@ -45,8 +50,8 @@ class Refunds:
             self._tiers.rate(tx, book)
             return
         books = [book]
-        referrer = referrer_of(tx, purchase.account_id)
-        if referrer is not None and referrer != purchase.account_id:
+        referrer = referrer_of(tx, holder)
+        if referrer is not None and referrer != holder:
             tx.account(referrer)
             books.append(self._ledgers.book(tx, referrer))
         for each in books:
@@ -131,7 +136,7 @@ class Refunds:
                 EntryKind.REVERSE,
                 give,
                 at=tx.now,
-                expires_at=self._ledgers.expires(tx.now),
+                expires_at=self._ledgers.expires(tx.now, book.timezone),
                 source=source,
                 reason="points paid on a refunded order",
             )

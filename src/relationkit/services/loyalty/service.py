@@ -7,12 +7,15 @@ and expiring amounts and tiers are derived from the entries.
 
 The service is a facade over its parts, each in a module of its own:
 :mod:`.earning` (purchases), :mod:`.refunds`, :mod:`.tiers`,
-:mod:`.settlement` (``process_due`` and ``verify``), sharing
+:mod:`.settlement` (``process_due`` and ``verify``), :mod:`.manual`
+(``earn``, ``redeem``, ``adjust``), :mod:`.holding` (points at checkout),
+:mod:`.referrals`, sharing
 :class:`~relationkit.services.loyalty.ledgers.Ledgers`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import attrs
@@ -21,21 +24,23 @@ import pendulum
 from relationkit import _validate as v
 from relationkit._runtime import Context, Runner
 from relationkit._tx import Tx
-from relationkit.domain.ledger import EntryKind, LedgerEntry
-from relationkit.domain.loyalty import LoyaltyProgram
+from relationkit.domain.holds import Hold
+from relationkit.domain.ledger import LedgerEntry
+from relationkit.domain.loyalty import EarningOutcome, LoyaltyProgram
 from relationkit.domain.points import PointsState
 from relationkit.errors import (
-    Conflict,
-    InsufficientPoints,
     ValidationError,
 )
 from relationkit.services._paging import walk
 from relationkit.services._reactions import PurchasesStored, Reactions, RefundStored
 from relationkit.services._refs import resolve
-from relationkit.services.loyalty.book import Book
 from relationkit.services.loyalty.earning import Earning
-from relationkit.services.loyalty.keyed import KeyedWrites, payload_hash
+from relationkit.services.loyalty.holding import Holding
+from relationkit.services.loyalty.keyed import KeyedWrites
 from relationkit.services.loyalty.ledgers import Ledgers
+from relationkit.services.loyalty.manual import ManualWrites
+from relationkit.services.loyalty.outcomes import read_outcome
+from relationkit.services.loyalty.referrals import Referrals
 from relationkit.services.loyalty.refunds import Refunds
 from relationkit.services.loyalty.settlement import (
     DueResult,
@@ -45,14 +50,26 @@ from relationkit.services.loyalty.settlement import (
 )
 from relationkit.services.loyalty.tiers import Tiers
 from relationkit.storage.fallback import queries
-from relationkit.storage.ports import IdempotencyRecord
 
 __all__ = ["DueResult", "LoyaltyService", "LoyaltySummary", "RebuildReport", "VerifyReport"]
 
 
 @attrs.frozen(kw_only=True)
 class LoyaltySummary:
-    """An account's loyalty position at one instant."""
+    """An account's loyalty position at one instant.
+
+    Attributes:
+        account_id: the account.
+        balance: spendable points (negative while a refund's debt is unpaid).
+        pending: points awarded and still locked in their return window.
+        expiring_soon: spendable points that expire within the window asked
+            for (``expiring_within_days``, 30 by default) unless spent.
+        debt: points owed after a refund took back points already spent.
+        tier: the account's tier name, or None.
+        as_of: the instant the figures hold for (the kit's clock).
+        held: points reserved by open holds (part of ``balance``).
+        available: what a redemption or a new hold may take: ``balance - held``.
+    """
 
     account_id: str
     balance: int
@@ -61,10 +78,8 @@ class LoyaltySummary:
     debt: int
     tier: str | None
     as_of: pendulum.DateTime
-
-
-def _points(value: object, field: str = "points") -> int:
-    return v.positive_int(value, field)
+    held: int = 0
+    available: int = 0
 
 
 class LoyaltyService:
@@ -76,6 +91,9 @@ class LoyaltyService:
         self._tiers = Tiers(self._ledgers)
         self._settlement = Settlement(runner, self._ledgers, self._tiers)
         self._keyed = KeyedWrites(runner, self._ledgers, self._tiers)
+        self._holding = Holding(runner, self._ledgers, self._tiers)
+        self._manual = ManualWrites(self._ledgers, self._keyed)
+        self._referrals = Referrals(runner)
         earning = Earning(self._ledgers, self._tiers)
         refunds = Refunds(self._ledgers, self._tiers)
         reactions.on(PurchasesStored, earning.on_purchases)
@@ -122,6 +140,8 @@ class LoyaltyService:
                 debt=book.state.debt,
                 tier=account.tier,
                 as_of=now,
+                held=book.balance(now) - book.available(now),
+                available=book.available(now),
             )
 
         return self._run.read(work)
@@ -141,6 +161,18 @@ class LoyaltyService:
     def tier(self, ref: str) -> str | None:
         """Return the account's tier (None: no tier)."""
         return self._run.read(lambda tx: tx.account(resolve(tx, ref), lock=False).tier)
+
+    def earning(self, order_id: str) -> EarningOutcome:
+        """Return what an order earned: its rate, or that it earned nothing, and its points.
+
+        An order in another currency than the program's carries the outcome
+        recorded with it (see :class:`~relationkit.CurrencyRule`).
+
+        Raises:
+            NotFound: no order has this id.
+        """
+        key = v.identifier(order_id, "order_id")
+        return self._run.read(lambda tx: read_outcome(tx, self._ledgers.program, key))
 
     def history(
         self, ref: str, *, after_seq: int = 0, limit: int | None = None
@@ -212,24 +244,7 @@ class LoyaltyService:
             ValidationError: on non-positive points or a bad key.
             IdempotencyConflict: if the key was used with another payload.
         """
-        amount = _points(points)
-        why = v.text(reason, "reason", max_length=200)
-        idempotency_key = v.identifier(idempotency_key, "idempotency_key")
-
-        def op(tx: Tx, book: Book) -> LedgerEntry:
-            expires = self._ledgers.expires(tx.now)
-            return book.credit(
-                tx,
-                EntryKind.EARN,
-                amount,
-                at=tx.now,
-                expires_at=expires,
-                reason=why,
-                idempotency_key=idempotency_key,
-                source=f"earn:{idempotency_key}",
-            )
-
-        return self._keyed.run(ref, "earn", idempotency_key, {"points": amount, "reason": why}, op)
+        return self._manual.earn(ref, points, idempotency_key=idempotency_key, reason=reason)
 
     def redeem(
         self, ref: str, points: int, *, idempotency_key: str, reason: str | None = None
@@ -241,27 +256,7 @@ class LoyaltyService:
             ValidationError: on non-positive points or a bad key.
             IdempotencyConflict: if the key was used with another payload.
         """
-        amount = _points(points)
-        why = v.optional_text(reason, "reason", max_length=200)
-        idempotency_key = v.identifier(idempotency_key, "idempotency_key")
-
-        def op(tx: Tx, book: Book) -> LedgerEntry:
-            available = book.balance(tx.now)
-            if available < amount:
-                raise InsufficientPoints(book.account_id, amount, max(available, 0))
-            return book.debit(
-                tx,
-                EntryKind.REDEEM,
-                amount,
-                at=tx.now,
-                reason=why,
-                idempotency_key=idempotency_key,
-                source=f"redeem:{idempotency_key}",
-            )
-
-        return self._keyed.run(
-            ref, "redeem", idempotency_key, {"points": amount, "reason": why}, op
-        )
+        return self._manual.redeem(ref, points, idempotency_key=idempotency_key, reason=reason)
 
     def adjust(self, ref: str, points: int, *, idempotency_key: str, reason: str) -> LedgerEntry:
         """Correct a balance by hand: positive credits, negative debits.
@@ -274,40 +269,51 @@ class LoyaltyService:
             InsufficientPoints: a debit beyond the balance under ``"write_off"``.
             IdempotencyConflict: if the key was used with another payload.
         """
-        if isinstance(points, bool) or not isinstance(points, int) or points == 0:
-            raise ValidationError("points", "must be a non-zero integer")
-        v.positive_int(abs(points), "points")
-        why = v.text(reason, "reason", max_length=200)
-        idempotency_key = v.identifier(idempotency_key, "idempotency_key")
+        return self._manual.adjust(ref, points, idempotency_key=idempotency_key, reason=reason)
 
-        def op(tx: Tx, book: Book) -> LedgerEntry:
-            if points > 0:
-                return book.credit(
-                    tx,
-                    EntryKind.ADJUST,
-                    points,
-                    at=tx.now,
-                    expires_at=self._ledgers.expires(tx.now),
-                    reason=why,
-                    idempotency_key=idempotency_key,
-                    source=f"adjust:{idempotency_key}",
-                )
-            available = book.balance(tx.now)
-            if self._ledgers.policy() == "write_off" and available < -points:
-                raise InsufficientPoints(book.account_id, -points, max(available, 0))
-            return book.debit(
-                tx,
-                EntryKind.ADJUST,
-                -points,
-                at=tx.now,
-                reason=why,
-                idempotency_key=idempotency_key,
-                source=f"adjust:{idempotency_key}",
-            )
+    # -- points at checkout ----------------------------------------------------------
 
-        return self._keyed.run(
-            ref, "adjust", idempotency_key, {"points": points, "reason": why}, op
+    def hold(
+        self, ref: str, points: int, *, idempotency_key: str, expires_in: dt.timedelta
+    ) -> Hold:
+        """Reserve points for a checkout paid with them, until ``expires_in`` from now.
+
+        The order-paid webhook captures the hold with
+        ``kit.purchases.record(..., hold_id=hold.id)``; a cancelled
+        checkout gives it up with :meth:`release`; a hold neither captured
+        nor released lapses by itself at ``expires_at``. Held points stay in
+        the balance but not in ``available``: no redemption and no other
+        hold can take them. A retry with the same key returns the hold (as
+        it stands now) and reserves nothing more.
+
+        Raises:
+            InsufficientPoints: fewer points are available (balance minus held).
+            ValidationError: on non-positive points, a bad key or duration.
+            IdempotencyConflict: the key was used with another payload.
+            StorageError: the backend keeps no holds.
+        """
+        return self._holding.hold(
+            ref, points, idempotency_key=idempotency_key, expires_in=expires_in
         )
+
+    def release(self, hold_id: str) -> Hold:
+        """Give up a hold (a cancelled checkout); its points are available again.
+
+        Idempotent: releasing a released or lapsed hold returns it unchanged.
+
+        Raises:
+            NotFound: no such hold.
+            Conflict: an order captured it already.
+        """
+        return self._holding.release(hold_id)
+
+    def get_hold(self, hold_id: str) -> Hold:
+        """Return a hold as of the clock (a lapsed one reads as expired).
+
+        Raises:
+            NotFound: no such hold.
+        """
+        return self._holding.get(hold_id)
 
     def refer(self, referrer: str, referred: str) -> None:
         """Record that ``referrer`` brought ``referred``; bonuses come with its first purchase.
@@ -321,31 +327,7 @@ class LoyaltyService:
             NotFound: if either does not exist.
         """
 
-        def work(tx: Tx) -> None:
-            source = resolve(tx, referrer)
-            target = resolve(tx, referred)
-            if source == target:
-                raise ValidationError("referred", "an account cannot refer itself")
-            tx.account(target)
-            digest = payload_hash({"referrer": source})
-            existing = tx.uow.idempotency.get("referral", target)
-            if existing is not None:
-                if existing.payload_hash != digest:
-                    raise Conflict(f"account {target} was referred by another account")
-                return
-            if queries(tx.uow).purchase_counts([target])[target]:
-                raise Conflict(f"account {target} has purchased already; referrals come first")
-            tx.uow.idempotency.add(
-                IdempotencyRecord(
-                    scope="referral",
-                    key=target,
-                    payload_hash=digest,
-                    result=source,
-                    created_at=tx.now,
-                )
-            )
-
-        self._run.write(work)
+        self._referrals.refer(referrer, referred)
 
     def process_due(self) -> DueResult:
         """Activate pending points and expire lots due as of the clock; re-rate tiers.

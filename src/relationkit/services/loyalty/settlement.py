@@ -9,15 +9,17 @@ import attrs
 
 from relationkit._runtime import Runner
 from relationkit._tx import Tx
+from relationkit.domain.holds import Hold, holds_of
 from relationkit.domain.ledger import LedgerEntry
 from relationkit.domain.points import OpenLot, PointsState, derive, open_lots_of
+from relationkit.services._checkout import checkout, has_checkout
 from relationkit.services.loyalty.book import Book
 from relationkit.services.loyalty.checks import verify_book
 from relationkit.services.loyalty.ledgers import Ledgers
 from relationkit.services.loyalty.tiers import Tiers
 from relationkit.storage.fallback import queries
 
-__all__ = ["DueResult", "RebuildReport", "Settlement", "VerifyReport", "drift"]
+__all__ = ["DueResult", "RebuildReport", "Settlement", "VerifyReport", "drift", "hold_drift"]
 
 _PAGE = 200
 _LEDGER_PAGE = 5000
@@ -25,7 +27,14 @@ _LEDGER_PAGE = 5000
 
 @attrs.frozen(kw_only=True)
 class DueResult:
-    """What :meth:`LoyaltyService.process_due` did."""
+    """What :meth:`LoyaltyService.process_due` did.
+
+    Attributes:
+        accounts: accounts that had something due.
+        activated: pending points that became spendable.
+        expired: points that expired.
+        tier_changes: accounts whose tier changed as a result.
+    """
 
     accounts: int = 0
     activated: int = 0
@@ -58,7 +67,12 @@ class RebuildReport:
 
 @attrs.frozen(kw_only=True)
 class VerifyReport:
-    """The outcome of :meth:`LoyaltyService.verify`."""
+    """The outcome of :meth:`LoyaltyService.verify`.
+
+    Attributes:
+        accounts: accounts checked.
+        problems: one line per broken invariant (empty when all is well).
+    """
 
     accounts: int
     problems: tuple[str, ...]
@@ -113,9 +127,11 @@ class Settlement:
         accounts = activated = expired = changes = 0
         for book in books.values():
             got, lost = book.settle(tx, tx.now, self._ledgers.program)
+            # A lapsed hold's release is work done too, though it moves no points.
+            wrote = bool(book.new)
             self._ledgers.save(tx, [book])
             changed = self._tiers.rate(tx, book)
-            if got or lost or changed:
+            if wrote or changed:
                 accounts += 1
             activated += got
             expired += lost
@@ -132,12 +148,15 @@ class Settlement:
         """Check a page of accounts: their ledgers one by one, their state in two reads."""
         states = tx.uow.points.get_many(account_ids)
         lots = tx.uow.points.open_lots(account_ids)
-        zone = self._ledgers.timezone
+        holds = checkout(tx).holds_of(account_ids) if has_checkout(tx) else {}
         found: list[str] = []
         for account_id in account_ids:
+            zone = self._ledgers.zone(tx, account_id)
             book = Book.from_entries(account_id, _whole_ledger(tx, account_id), zone)
             found += verify_book(book, self._ledgers.program)
             found += drift(book, states.get(account_id), lots.get(account_id, []))
+            if has_checkout(tx):
+                found += hold_drift(book, holds.get(account_id, []))
         return found
 
     def rebuild(self, account_ids: Sequence[str] | None, after: str | None) -> RebuildReport:
@@ -161,11 +180,21 @@ class Settlement:
         tx.accounts(ids)
         states = tx.uow.points.get_many(ids)
         lots = tx.uow.points.open_lots(ids)
-        zone = self._ledgers.timezone
         repaired = 0
+        holds = checkout(tx).holds_of(ids) if has_checkout(tx) else {}
         for account_id in ids:
+            zone = self._ledgers.zone(tx, account_id)
             book = Book.from_entries(account_id, _whole_ledger(tx, account_id), zone)
             stored_lots = lots.get(account_id, [])
+            stored_holds = holds.get(account_id, [])
+            if has_checkout(tx) and hold_drift(book, stored_holds):
+                derived_holds = holds_of(account_id, book.state)
+                keep = {h.id for h in derived_holds}
+                checkout(tx).delete_holds([h.id for h in stored_holds if h.id not in keep])
+                checkout(tx).put_holds(derived_holds)
+                if not drift(book, states.get(account_id), stored_lots):
+                    repaired += 1
+                    continue
             if not drift(book, states.get(account_id), stored_lots):
                 continue
             repaired += 1
@@ -233,6 +262,25 @@ def drift(book: Book, stored: PointsState | None, lots: Sequence[OpenLot]) -> li
             problems.append(
                 f"{prefix}: open lot {lot_id} holds {have[lot_id].remaining}, "
                 f"the ledger gives {want[lot_id].remaining}"
+            )
+    return problems
+
+
+def hold_drift(book: Book, stored: Sequence[Hold]) -> list[str]:
+    """Return where the stored holds differ from what the ledger gives, hold by hold."""
+    prefix = f"account {book.account_id}"
+    want = {h.id: h for h in holds_of(book.account_id, book.state)}
+    have = {h.id: h for h in stored}
+    problems = []
+    for hold_id in sorted(set(want) | set(have)):
+        if hold_id not in have:
+            problems.append(f"{prefix}: hold {hold_id} is missing")
+        elif hold_id not in want:
+            problems.append(f"{prefix}: hold {hold_id} is stored but not in the ledger")
+        elif have[hold_id] != want[hold_id]:
+            problems.append(
+                f"{prefix}: hold {hold_id} is {have[hold_id].status.value}, "
+                f"the ledger gives {want[hold_id].status.value}"
             )
     return problems
 

@@ -1,4 +1,4 @@
-"""Settling an account: pending points that unlocked, lots that expired, each an entry."""
+"""Settling an account: pending points that unlocked, holds and lots that lapsed, each an entry."""
 
 from __future__ import annotations
 
@@ -59,6 +59,20 @@ def _settle_once(
                 source=pending.source,
             )
             activated += pending.remaining
+        elif action == "release":
+            # A hold that lapsed unused: its points are spendable again.
+            held = book.state.holds[lot_id]
+            if held.status != "held":
+                continue
+            book.entry(
+                tx,
+                EntryKind.RELEASE,
+                -held.points,
+                at=when,
+                lot_id=lot_id,
+                reason="expired",
+                source=f"hold:{held.idempotency_key}",
+            )
         else:
             lot = book.state.lots[lot_id]
             if lot.remaining <= 0:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pendulum
+
 from relationkit.domain.customers import Account, Customer
+from relationkit.domain.holds import Hold
 from relationkit.domain.interactions import Interaction
 from relationkit.domain.ledger import LedgerEntry
 from relationkit.domain.lifecycle import StageChange
+from relationkit.domain.parked import ParkedRefund
 from relationkit.domain.points import LotKey, OpenLot, PointsState
 from relationkit.domain.purchases import Purchase, Refund
+from relationkit.domain.scoring.kept import KeptScore, ScoreKind
 from relationkit.storage.ports.core import IdempotencyRecord
 
 __all__ = ["Tables"]
@@ -20,6 +25,7 @@ class Tables:
 
     def __init__(self) -> None:
         self.accounts: dict[str, Account] = {}
+        self.accounts_by_external: dict[str, str] = {}
         self.customers: dict[str, Customer] = {}
         self.customers_by_email: dict[str, str] = {}
         self.customers_by_external: dict[str, str] = {}
@@ -39,3 +45,8 @@ class Tables:
         self.lots_by_account: defaultdict[str, set[str]] = defaultdict(set)
         self.spendable_keys: dict[str, list[LotKey]] = {}
         self.idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
+        self.scores: dict[tuple[str, ScoreKind], KeptScore] = {}
+        self.score_history: dict[tuple[str, ScoreKind], dict[pendulum.DateTime, KeptScore]] = {}
+        # Schema 6 (checkout): holds by id, parked refunds by refund id.
+        self.holds: dict[str, Hold] = {}
+        self.parked_refunds: dict[str, ParkedRefund] = {}

@@ -61,7 +61,17 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class IdempotencyRecord:
-    """A stored idempotent request: its key, a hash of its payload, its result."""
+    """A stored idempotent request: its key, a hash of its payload, its result.
+
+    Attributes:
+        scope: the kind of request (``"loyalty"``, ``"referral"``, ...); keys
+            are unique per scope.
+        key: the host's idempotency key (or the id the scope keys on).
+        payload_hash: a hash of the request's payload; a retry with the same
+            key and another payload is a conflict.
+        result: what the first request produced, serialized by the service.
+        created_at: when it was stored, from the kit's clock.
+    """
 
     scope: str
     key: str
@@ -77,7 +87,8 @@ class AccountRepository(Protocol):
         """Insert new accounts.
 
         Raises:
-            DuplicateKey: ``"account_id"`` for an id already stored.
+            DuplicateKey: ``"account_id"`` for an id already stored, then
+                ``"account_external_id"`` for an external id another account has.
         """
         ...
 
@@ -96,7 +107,12 @@ class AccountRepository(Protocol):
 
         Raises:
             NotFound: ``("account", id)`` for an account that is not stored.
+            DuplicateKey: ``"account_external_id"`` taken by another account.
         """
+        ...
+
+    def by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Account]:
+        """Return the accounts with these external ids, by external id."""
         ...
 
     def ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:

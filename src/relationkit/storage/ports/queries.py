@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 import pendulum
@@ -39,7 +39,15 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class SpendRow:
-    """An account's purchase totals in one currency, net of refunds."""
+    """An account's purchase totals in one currency, net of refunds.
+
+    Attributes:
+        account_id: the account.
+        currency: the ISO 4217 code the totals are in.
+        net_minor: what the account spent, net of refunds, in minor units
+            (cents); :attr:`net` gives it as Money.
+        orders: how many purchases in that currency.
+    """
 
     account_id: str
     currency: str
@@ -197,6 +205,12 @@ class CustomerQuery:
         external_id: the external id equals this.
         stage: the customer's account is in this stage.
         tier: the customer's account holds this tier.
+        attributes: each key's top-level attribute equals its value (a str,
+            an int, or a bool that matches only a JSON boolean).
+        created_after: ``created_at`` is at or after this.
+        created_before: ``created_at`` is before this.
+        updated_after: ``updated_at`` is at or after this.
+        updated_before: ``updated_at`` is before this.
     """
 
     email_prefix: str | None = None
@@ -204,6 +218,11 @@ class CustomerQuery:
     external_id: str | None = None
     stage: str | None = None
     tier: str | None = None
+    attributes: dict[str, str | int | bool] | None = None
+    created_after: pendulum.DateTime | None = None
+    created_before: pendulum.DateTime | None = None
+    updated_after: pendulum.DateTime | None = None
+    updated_before: pendulum.DateTime | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -215,12 +234,20 @@ class AccountQuery:
         kind: B2C or B2B.
         stage: the account's stage.
         tier: the account's tier.
+        external_id: the account's external id equals this.
+        attributes: as in :class:`CustomerQuery`, on the account's attributes.
+        created_after: ``created_at`` is at or after this.
+        created_before: ``created_at`` is before this.
     """
 
     name_prefix: str | None = None
     kind: AccountKind | None = None
     stage: str | None = None
     tier: str | None = None
+    external_id: str | None = None
+    attributes: dict[str, str | int | bool] | None = None
+    created_after: pendulum.DateTime | None = None
+    created_before: pendulum.DateTime | None = None
 
 
 def customer_matches(query: CustomerQuery, customer: Customer, account: Account) -> bool:
@@ -239,7 +266,39 @@ def customer_matches(query: CustomerQuery, customer: Customer, account: Account)
         and (query.external_id is None or customer.external_id == query.external_id)
         and (query.stage is None or account.stage == query.stage)
         and (query.tier is None or account.tier == query.tier)
+        and attributes_match(query.attributes, customer.attributes)
+        and _between(customer.created_at, query.created_after, query.created_before)
+        and _between(customer.updated_at, query.updated_after, query.updated_before)
     )
+
+
+def attributes_match(wanted: dict[str, str | int | bool] | None, held: dict[str, Any]) -> bool:
+    """Return whether ``held`` has every key of ``wanted`` with an equal value.
+
+    The reference rule: a bool matches only a bool; an int matches an equal
+    int or float (JSON has one number type), never a bool; a str a str.
+    """
+    if not wanted:
+        return True
+    for key, value in wanted.items():
+        if key not in held:
+            return False
+        found = held[key]
+        if isinstance(value, bool) or isinstance(found, bool):
+            if not (isinstance(value, bool) and isinstance(found, bool) and found is value):
+                return False
+        elif isinstance(value, int):
+            if not isinstance(found, int | float) or found != value:
+                return False
+        elif not isinstance(found, str) or found != value:
+            return False
+    return True
+
+
+def _between(
+    at: pendulum.DateTime, after: pendulum.DateTime | None, before: pendulum.DateTime | None
+) -> bool:
+    return (after is None or at >= after) and (before is None or at < before)
 
 
 def account_matches(query: AccountQuery, account: Account) -> bool:
@@ -249,6 +308,9 @@ def account_matches(query: AccountQuery, account: Account) -> bool:
         and (query.kind is None or account.kind is query.kind)
         and (query.stage is None or account.stage == query.stage)
         and (query.tier is None or account.tier == query.tier)
+        and (query.external_id is None or account.external_id == query.external_id)
+        and attributes_match(query.attributes, account.attributes)
+        and _between(account.created_at, query.created_after, query.created_before)
     )
 
 

@@ -12,7 +12,8 @@ one); the domain's attrs models stay unmapped. Nothing touches a database
 before a ``SqlStorage`` is constructed.
 """
 
+from relationkit.storage.sql.replica import ReplicatedStorage
 from relationkit.storage.sql.schema.tables import SCHEMA_VERSION, new_metadata
 from relationkit.storage.sql.store import SqlStorage
 
-__all__ = ["SCHEMA_VERSION", "SqlStorage", "new_metadata"]
+__all__ = ["SCHEMA_VERSION", "ReplicatedStorage", "SqlStorage", "new_metadata"]

@@ -24,12 +24,16 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, String, Text
 
 from relationkit.domain.customers import Account, AccountKind, Customer
+from relationkit.domain.holds import Hold, HoldStatus
 from relationkit.domain.interactions import Channel, Direction, Interaction
 from relationkit.domain.ledger import Allocation, EntryKind, LedgerEntry
 from relationkit.domain.lifecycle import StageChange
+from relationkit.domain.parked import ParkedRefund
 from relationkit.domain.points import OpenLot, PointsState
 from relationkit.domain.purchases import LineItem, Purchase, Refund
+from relationkit.domain.scoring.kept import KeptScore, ScoreKind
 from relationkit.storage.ports.core import IdempotencyRecord
+from relationkit.storage.sql.decimals import DecimalText
 from relationkit.storage.sql.shape import (
     Col,
     Shape,
@@ -49,14 +53,18 @@ __all__ = [
     "ALLOCATION",
     "CUSTOMER",
     "ENTRY",
+    "HOLD",
     "IDEMPOTENCY",
     "INTERACTION",
     "LINE",
     "META",
     "OPEN_LOT",
+    "PARKED_REFUND",
     "POINTS_STATE",
     "PURCHASE",
     "REFUND",
+    "SCORE",
+    "SCORE_SNAPSHOT",
     "SHAPES",
     "STAGE_CHANGE",
     "Shape",
@@ -69,6 +77,7 @@ _HOST_KEY = 128
 _KEY = 255
 _EMAIL = 320
 _WORD = 64
+_BAND = 32
 
 
 META = Shape(
@@ -92,6 +101,20 @@ ACCOUNT = Shape(
         value("created_at", UtcDateTime()),
         value("version", BigInteger()),
         value("tier", String(_KEY), nullable=True),
+        # Schema 5 (the shop's ids and rules): nullable, so adding them keeps old rows.
+        value("external_id", key_type(_HOST_KEY), nullable=True),
+        [
+            Col(
+                "attributes",
+                json_type(),
+                True,
+                dump="m.attributes",
+                attr="attributes",
+                load="({} or dict())",
+            )
+        ],
+        value("timezone", String(_WORD), nullable=True),
+        value("source_updated_at", UtcDateTime(), nullable=True),
     ],
     immutable=("kind", "created_at"),
 )
@@ -109,6 +132,8 @@ CUSTOMER = Shape(
         value("attributes", json_type()),
         value("created_at", UtcDateTime()),
         value("updated_at", UtcDateTime()),
+        value("timezone", String(_WORD), nullable=True),
+        value("source_updated_at", UtcDateTime(), nullable=True),
     ],
     immutable=("created_at",),
 )
@@ -153,6 +178,10 @@ PURCHASE = Shape(
         money("total", "total_minor"),
         value("points_used", BigInteger()),
         value("recorded_at", UtcDateTime()),
+        # Schema 6 (checkout): the hold the order captured.
+        value("hold_id", key_type(_ID), nullable=True),
+        # Schema 8 (moves): the account holding the order's points, once its buyer moved.
+        value("points_account_id", key_type(_ID), nullable=True),
     ],
     children=("lines", "refunds"),
     key=("order_id",),
@@ -203,6 +232,9 @@ ENTRY = Shape(
         value("reason", Text(), nullable=True),
         value("idempotency_key", String(_KEY), nullable=True),
         value("debt", BigInteger()),
+        # Schema 7 (orders in other currencies): the rate fixed at purchase.
+        value("rate", DecimalText(), nullable=True),
+        value("source_currency", String(3), nullable=True),
     ],
     children=("allocations",),
 )
@@ -231,6 +263,9 @@ POINTS_STATE = Shape(
         value("next_activation", UtcDateTime(), nullable=True),
         value("next_expiry", UtcDateTime(), nullable=True),
         value("next_due", UtcDateTime(), nullable=True),
+        # Schema 6 (checkout): the points open holds reserve, and the soonest lapse.
+        value("held", BigInteger()),
+        value("next_release", UtcDateTime(), nullable=True),
     ],
     key=("account_id",),
 )
@@ -262,6 +297,77 @@ IDEMPOTENCY = Shape(
     key=("scope", "key"),
 )
 
+
+def _score_columns() -> list[list[Col]]:
+    return [
+        value("account_id", key_type(_ID)),
+        choice("kind", ScoreKind, 16),
+        value("as_of", UtcDateTime()),
+        value("score", BigInteger()),
+        value("band", String(_BAND)),
+        value("computed_at", UtcDateTime()),
+    ]
+
+
+# Schema 4: the kept scores. The current row of each (account, kind) is what
+# segments filter on; the snapshots are its append-only history.
+SCORE = Shape("scores", KeptScore, _score_columns(), key=("account_id", "kind"))
+SCORE_SNAPSHOT = Shape(
+    "score_snapshots", KeptScore, _score_columns(), key=("account_id", "kind", "as_of")
+)
+
+# Schema 6 (checkout): the holds (derived from the ledger, like the open lots)
+# and the refunds that arrived before their order.
+HOLD = Shape(
+    "holds",
+    Hold,
+    [
+        value("id", key_type(_ID)),
+        value("account_id", key_type(_ID)),
+        value("points", BigInteger()),
+        value("idempotency_key", String(_KEY)),
+        value("created_at", UtcDateTime()),
+        value("expires_at", UtcDateTime()),
+        choice("status", HoldStatus, 16),
+        value("closed_at", UtcDateTime(), nullable=True),
+        value("closed_by", key_type(_ID), nullable=True),
+        value("captured", BigInteger()),
+        value("order_id", key_type(_HOST_KEY), nullable=True),
+    ],
+)
+PARKED_REFUND = Shape(
+    "parked_refunds",
+    ParkedRefund,
+    [
+        value("refund_id", key_type(_HOST_KEY)),
+        value("order_id", key_type(_HOST_KEY)),
+        [
+            Col(
+                "amount_minor",
+                BigInteger(),
+                True,
+                dump="(None if m.amount is None else m.amount.minor)",
+                attr="amount",
+                load=(
+                    "(None if {amount_minor} is None"
+                    " else Money.from_minor({amount_minor}, {currency}))"
+                ),
+            ),
+            Col(
+                "currency",
+                String(3),
+                True,
+                dump="(None if m.amount is None else m.amount.currency)",
+            ),
+        ],
+        value("occurred_at", UtcDateTime(), nullable=True),
+        value("reason", Text(), nullable=True),
+        value("parked_at", UtcDateTime()),
+        value("problem", Text(), nullable=True),
+    ],
+    key=("refund_id",),
+)
+
 SHAPES: tuple[Shape, ...] = (
     META,
     ACCOUNT,
@@ -276,5 +382,9 @@ SHAPES: tuple[Shape, ...] = (
     POINTS_STATE,
     OPEN_LOT,
     IDEMPOTENCY,
+    SCORE,
+    SCORE_SNAPSHOT,
+    HOLD,
+    PARKED_REFUND,
 )
 """Every table's shape, parents before children."""

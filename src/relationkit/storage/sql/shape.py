@@ -18,8 +18,10 @@ from sqlalchemy.types import TypeEngine
 
 from relationkit._validate import email_key
 from relationkit.domain.customers import AccountKind
+from relationkit.domain.holds import HoldStatus
 from relationkit.domain.interactions import Channel, Direction
 from relationkit.domain.ledger import EntryKind
+from relationkit.domain.scoring.kept import ScoreKind
 from relationkit.money import Money
 
 __all__ = [
@@ -128,7 +130,8 @@ def serial(name: str = "seq") -> list[Col]:
 _NAMESPACE: dict[str, Any] = {
     "Money": Money,
     "email_key": email_key,
-    **{e.__name__: e for e in (AccountKind, Channel, Direction, EntryKind)},
+    **{e.__name__: e for e in (AccountKind, Channel, Direction, EntryKind, ScoreKind)},
+    "HoldStatus": HoldStatus,
 }
 
 

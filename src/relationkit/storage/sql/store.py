@@ -133,6 +133,16 @@ class SqlStorage:
             raise StorageError(f"cannot create an engine for {parsed.drivername}") from e
         return cls(engine, owns_engine=True, **kw)
 
+    @property
+    def engine(self) -> Engine:
+        """The engine the store runs on (the host's, or its own from :meth:`from_url`)."""
+        return self._engine
+
+    @property
+    def connection(self) -> Connection | None:
+        """The host's ``Connection`` the store joins, or None when it uses the engine's pool."""
+        return self._connection
+
     @contextmanager
     def _begin(self, *, write: bool) -> Iterator[Connection]:
         """Yield a connection in a transaction; commit on exit, roll back on error."""

@@ -4,23 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from functools import cached_property
 
 import pendulum
 
 from relationkit.domain.customers import Account, Customer
 from relationkit.domain.ledger import LedgerEntry
 from relationkit.domain.lifecycle import StageChange
+from relationkit.domain.purchases import Purchase
+from relationkit.storage.ports.analytics import RfmCuts, SummaryPage, SummaryWindow
+from relationkit.storage.ports.moves import MovedRecords
 from relationkit.storage.ports.queries import AccountQuery, CustomerQuery, SpendRow
 from relationkit.storage.ports.timeline import TimedRefund
 from relationkit.storage.sql.execution import Executor
 from relationkit.storage.sql.queries.aggregates import Aggregates
+from relationkit.storage.sql.queries.analytics import SqlAnalytics
 from relationkit.storage.sql.queries.directory import Search
+from relationkit.storage.sql.queries.person_records import PersonRecords
+from relationkit.storage.sql.queries.rfm import SqlRfm
 from relationkit.storage.sql.queries.statements import Statements
+from relationkit.storage.sql.repositories.checkout import SqlCheckout
 from relationkit.storage.sql.repositories.ledger import SqlLedger
 from relationkit.storage.sql.repositories.people import SqlAccounts, SqlCustomers
 from relationkit.storage.sql.repositories.points import SqlPoints
 from relationkit.storage.sql.repositories.purchases import SqlPurchases
 from relationkit.storage.sql.repositories.records import SqlIdempotency, SqlInteractions, SqlStages
+from relationkit.storage.sql.repositories.scores import SqlScores
 from relationkit.storage.sql.schema.tables import Tables
 
 __all__ = ["SqlUnitOfWork"]
@@ -33,7 +42,9 @@ class SqlUnitOfWork:
     :mod:`relationkit.storage.ports.queries` in SQL: ``Savepoints``,
     ``StageCounts``, ``RecordCounts``, ``PurchaseCounts``, ``SpendRanking``
     ``LedgerScans``, ``TierMeasures``, ``BalanceRanking`` and ``Directory``, and
-    :class:`~relationkit.storage.ports.timeline.TimelineReads`.
+    :class:`~relationkit.storage.ports.timeline.TimelineReads`,
+    :class:`~relationkit.storage.ports.moves.RecordMoves` and
+    :class:`~relationkit.storage.ports.purchase_reads.PurchaseReads`.
     """
 
     def __init__(
@@ -50,7 +61,10 @@ class SqlUnitOfWork:
         self.ledger = SqlLedger(executor, tables, statements)
         self.idempotency = SqlIdempotency(executor, tables, statements)
         self.points = SqlPoints(executor, tables, statements)
+        self.scores = SqlScores(executor, tables, statements)
+        self.checkout = SqlCheckout(executor, tables)
         self._directory = Search(tables)
+        self._tables = tables
 
     def savepoint(self) -> AbstractContextManager[None]:
         """Return a context in which an exception undoes only what it wrote.
@@ -147,3 +161,56 @@ class SqlUnitOfWork:
     ) -> list[Account]:
         """Return a page of the accounts matching ``query`` (one query)."""
         return self._directory.accounts(self._x, query, after=after, limit=limit)
+
+    @cached_property
+    def _person(self) -> PersonRecords:
+        return PersonRecords(self._tables)
+
+    def move_records(
+        self, customer_id: str, from_account_id: str, to_account_id: str
+    ) -> MovedRecords:
+        """Give a customer's purchases and interactions to another account (two UPDATEs)."""
+        return self._person.move(self._x, customer_id, from_account_id, to_account_id)
+
+    def customer_purchases(
+        self,
+        customer_id: str,
+        account_id: str,
+        *,
+        after: tuple[pendulum.DateTime, str] | None = None,
+        limit: int | None = None,
+    ) -> list[Purchase]:
+        """Return a page of a customer's purchases (one query, then lines and refunds)."""
+        order_ids = self._person.customer_order_ids(
+            self._x, customer_id, account_id, after=after, limit=limit
+        )
+        found = self.purchases.get_many(order_ids)
+        return [found[o] for o in order_ids]
+
+    def account_spend(
+        self,
+        account_id: str,
+        *,
+        start: pendulum.DateTime | None = None,
+        end: pendulum.DateTime | None = None,
+    ) -> list[SpendRow]:
+        """Return an account's net spend per currency (one GROUP BY)."""
+        return self._person.account_spend(self._x, account_id, start=start, end=end)
+
+    @cached_property
+    def _analytics(self) -> SqlAnalytics:
+        return SqlAnalytics(self._tables)
+
+    def purchase_currencies(self, window: SummaryWindow) -> list[str]:
+        """Return the currencies of the purchases in the window (one DISTINCT)."""
+        return self._analytics.purchase_currencies(self._x, window)
+
+    def summary_page(
+        self, window: SummaryWindow, *, after: str | None = None, limit: int = 1000
+    ) -> SummaryPage:
+        """Return a page of accounts' counted purchase days (one query with a window)."""
+        return self._analytics.summary_page(self._x, window, after=after, limit=limit)
+
+    def rfm_cuts(self, window: SummaryWindow) -> RfmCuts:
+        """Return the RFM quintile cuts (one query with window functions)."""
+        return SqlRfm(self._analytics).rfm_cuts(self._x, window)

@@ -20,9 +20,11 @@ from relationkit.testing.behaviour.hooks import HookBehaviour
 from relationkit.testing.behaviour.imports import BulkImportBehaviour
 from relationkit.testing.behaviour.interactions import InteractionBehaviour
 from relationkit.testing.behaviour.lifecycle import LifecycleBehaviour
+from relationkit.testing.behaviour.moves import MoveBehaviour
 from relationkit.testing.behaviour.persistence import PersistenceBehaviour
 from relationkit.testing.behaviour.purchases import PurchaseBehaviour
 from relationkit.testing.behaviour.refunds import RefundBehaviour
+from relationkit.testing.behaviour.shop import ShopBehaviour
 from relationkit.testing.behaviour.timeline import TimelineBehaviour
 from relationkit.testing.behaviour.transactions import TransactionBehaviour
 from relationkit.testing.behaviour.values import ValueBehaviour
@@ -38,9 +40,11 @@ __all__ = [
     "HookBehaviour",
     "InteractionBehaviour",
     "LifecycleBehaviour",
+    "MoveBehaviour",
     "PersistenceBehaviour",
     "PurchaseBehaviour",
     "RefundBehaviour",
+    "ShopBehaviour",
     "TimelineBehaviour",
     "TransactionBehaviour",
     "ValueBehaviour",
@@ -63,5 +67,7 @@ class BehaviourSuite(
     EventBehaviour,
     PersistenceBehaviour,
     ConcurrencyBehaviour,
+    ShopBehaviour,
+    MoveBehaviour,
 ):
     """Every behaviour test: subclass it with a ``Test`` name to run this level alone."""

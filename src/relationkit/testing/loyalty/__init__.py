@@ -16,6 +16,8 @@ invariant. One module per failure guarded against:
   (:mod:`~relationkit.testing.loyalty.timezones`);
 - earning rules, referrals, points used to pay
   (:mod:`~relationkit.testing.loyalty.earning`);
+- orders in other currencies, their rates and bonuses
+  (:mod:`~relationkit.testing.loyalty.currencies`);
 - derived balances that drift from the ledger
   (:mod:`~relationkit.testing.loyalty.state`).
 
@@ -27,6 +29,7 @@ Added in 0.2.0.
 
 from __future__ import annotations
 
+from relationkit.testing.loyalty.currencies import CurrencyLoyalty, CurrencyPropertyLoyalty
 from relationkit.testing.loyalty.earning import (
     EarningRuleLoyalty,
     PointsUsedLoyalty,
@@ -41,6 +44,8 @@ from relationkit.testing.loyalty.tiers import TierLoyalty
 from relationkit.testing.loyalty.timezones import TimeZoneLoyalty
 
 __all__ = [
+    "CurrencyLoyalty",
+    "CurrencyPropertyLoyalty",
     "EarningRuleLoyalty",
     "ExpiryLoyalty",
     "IdempotencyLoyalty",
@@ -70,5 +75,7 @@ class LoyaltySuite(
     ReferralLoyalty,
     PointsUsedLoyalty,
     StateLoyalty,
+    CurrencyLoyalty,
+    CurrencyPropertyLoyalty,
 ):
     """Every loyalty test: subclass it with a ``Test`` name to run this level alone."""

@@ -53,6 +53,7 @@ from relationkit.testing.strategies._models import (
     models,
 )
 from relationkit.testing.strategies._events import events
+from relationkit.testing.strategies._histories import purchase_histories
 # isort: on
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "models",
     "money",
     "names",
+    "purchase_histories",
     "purchases",
     "refunds",
     "stage_changes",

@@ -181,6 +181,8 @@ def ledger_entries() -> SearchStrategy[LedgerEntry]:
         idempotency_key=_optional(identifiers()),
         allocations=st.lists(allocations(), max_size=3).map(tuple),
         debt=st.integers(0, 10**9),
+        rate=_optional(st.decimals(min_value="0.000001", max_value="1000", places=6)),
+        source_currency=_optional(st.sampled_from(["USD", "GBP", "JPY"])),
     )
 
 

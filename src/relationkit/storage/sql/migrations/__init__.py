@@ -5,7 +5,19 @@ Each schema version is one revision of the branch labelled ``relationkit``
 
 - ``relationkit_0002``: the tables of schema version 2 (the baseline);
 - ``relationkit_0003``: ``points_state`` and ``open_lots``, filled from the
-  ledgers, and the ledger's new indexes (schema version 3).
+  ledgers, and the ledger's new indexes (schema version 3);
+- ``relationkit_0004``: ``scores`` and ``score_snapshots``, the kept scores
+  (schema version 4);
+- ``relationkit_0005``: the accounts' external id, attributes, time zone
+  and source time, the customers' time zone and source time (schema
+  version 5);
+- ``relationkit_0006``: ``holds`` and ``parked_refunds``, the state rows'
+  ``held`` and ``next_release``, the purchases' ``hold_id`` (schema version 6);
+- ``relationkit_0007``: the ledger entries' ``rate`` and
+  ``source_currency``, for orders in other currencies (schema version 7);
+- ``relationkit_0008``: the purchases' ``points_account_id``, kept when a
+  buyer moves, and their ``(customer_id, occurred_at, id)`` index (schema
+  version 8).
 
 ``relationkit db upgrade URL [--prefix rk_]`` (:func:`runner.upgrade`) runs
 them without an ``env.py``, in one transaction, recording the revision in
@@ -42,5 +54,13 @@ PREFIX_KEY = "relationkit_prefix"
 VERSIONS = str(Path(__file__).parent / "versions")
 """The directory of the revision scripts."""
 
-REVISIONS = {"2": "relationkit_0002", "3": "relationkit_0003"}
+REVISIONS = {
+    "2": "relationkit_0002",
+    "3": "relationkit_0003",
+    "4": "relationkit_0004",
+    "5": "relationkit_0005",
+    "6": "relationkit_0006",
+    "7": "relationkit_0007",
+    "8": "relationkit_0008",
+}
 """The revision that produces each schema version recorded in the meta table."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, cast, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.elements import BindParameter
 
 from relationkit.domain.customers import Account, Customer
 from relationkit.storage.ports.queries import AccountQuery, CustomerQuery
@@ -20,6 +23,36 @@ def _prefix(column: Any, prefix: str) -> ColumnElement[bool]:
     escaped = prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_")
     result: ColumnElement[bool] = column.like(escaped + "%", escape="!")
     return result
+
+
+def _attribute(dialect: str, column: Any, key: str, value: str | int | bool) -> ColumnElement[bool]:
+    """The top-level attribute ``key`` equals ``value``, as ``attributes_match`` decides.
+
+    PostgreSQL compares ``jsonb`` values (``true`` is not ``1``, ``1.0`` is
+    ``1``); SQLite checks the JSON type of the value first, then its value.
+    Key and value are bound parameters.
+    """
+    if dialect == "postgresql":
+        held = cast(column, JSONB).op("->")(bindparam(None, key))
+        result: ColumnElement[bool] = held == cast(literal(json.dumps(value)), JSONB)
+        return result
+    path: BindParameter[str] = bindparam(None, f'$."{key}"')
+    kind = func.json_type(column, path)
+    if isinstance(value, bool):
+        return kind == ("true" if value else "false")
+    extracted = func.json_extract(column, path)
+    if isinstance(value, int):
+        return and_(or_(kind == "integer", kind == "real"), extracted == value)
+    return and_(kind == "text", extracted == value)
+
+
+def _attributes(
+    x: Executor, column: Any, wanted: dict[str, str | int | bool] | None
+) -> list[ColumnElement[bool]]:
+    if not wanted:
+        return []
+    dialect = x.connection.dialect.name
+    return [_attribute(dialect, column, k, val) for k, val in wanted.items()]
 
 
 class Search:
@@ -46,6 +79,15 @@ class Search:
             stmt = stmt.where(_prefix(func.lower(c.c.name), query.name_prefix))
         if query.external_id is not None:
             stmt = stmt.where(c.c.external_id == query.external_id)
+        stmt = stmt.where(*_attributes(x, c.c.attributes, query.attributes))
+        if query.created_after is not None:
+            stmt = stmt.where(c.c.created_at >= query.created_after)
+        if query.created_before is not None:
+            stmt = stmt.where(c.c.created_at < query.created_before)
+        if query.updated_after is not None:
+            stmt = stmt.where(c.c.updated_at >= query.updated_after)
+        if query.updated_before is not None:
+            stmt = stmt.where(c.c.updated_at < query.updated_before)
         if after is not None:
             stmt = stmt.where(c.c.id > after)
         stmt = stmt.order_by(c.c.id).limit(limit)
@@ -66,6 +108,13 @@ class Search:
             stmt = stmt.where(a.c.stage == query.stage)
         if query.tier is not None:
             stmt = stmt.where(a.c.tier == query.tier)
+        if query.external_id is not None:
+            stmt = stmt.where(a.c.external_id == query.external_id)
+        stmt = stmt.where(*_attributes(x, a.c.attributes, query.attributes))
+        if query.created_after is not None:
+            stmt = stmt.where(a.c.created_at >= query.created_after)
+        if query.created_before is not None:
+            stmt = stmt.where(a.c.created_at < query.created_before)
         if after is not None:
             stmt = stmt.where(a.c.id > after)
         stmt = stmt.order_by(a.c.id).limit(limit)

@@ -43,6 +43,10 @@ class Pages:
         if after:
             after_at = bindparam("after_at", type_=at.type)
             after_id = bindparam("after_id", type_=row_id.type)
-            stmt = stmt.where(or_(at > after_at, and_(at == after_at, row_id > after_id)))
+            # The first term is a range the (account_id, occurred_at, id)
+            # index can seek to; the OR alone makes SQLite scan the account.
+            stmt = stmt.where(
+                at >= after_at, or_(at > after_at, and_(at == after_at, row_id > after_id))
+            )
         stmt = stmt.order_by(at, row_id)
         return stmt.limit(bindparam("limit", type_=Integer())) if limited else stmt

@@ -34,7 +34,7 @@ from relationkit.storage.sql import mapping as m
 
 __all__ = ["NAMING_CONVENTION", "SCHEMA_VERSION", "Tables", "build_tables", "new_metadata"]
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "8"
 """The layout version stored in the meta table; another one refuses to open.
 
 2: ``ledger_entries.seq`` with the unique ``(account_id, seq)``; references
@@ -43,6 +43,21 @@ from stage changes, interactions, purchases and ledger entries to accounts.
 ledger); ledger indexes on ``(account_id, source)`` and ``(account_id, at)``;
 the ledger's ``lot_id``, ``expires_at`` and ``available_at`` indexes and the
 allocations' ``lot_id`` index, which only the old due scan used, are gone.
+4: ``scores`` (the current score of each account and kind, with its band,
+indexed for ranking and band filters) and ``score_snapshots`` (their
+append-only history by ``as_of``).
+5: on ``accounts``, the host's ``external_id`` (unique index), JSON
+``attributes``, ``timezone`` and ``source_updated_at``; on ``customers``,
+``timezone`` and ``source_updated_at`` (all nullable).
+6: ``holds`` (points held at checkout, derived from the ledger) and
+``parked_refunds`` (refunds that arrived before their order); on
+``points_state``, ``held`` and ``next_release``; on ``purchases``, ``hold_id``.
+7: on ``ledger_entries``, the ``rate`` (an exact decimal as text) and
+``source_currency`` of points earned through an order in another currency
+(nullable).
+8: on ``purchases``, ``points_account_id`` (the account whose ledger holds
+an order's points, set when its buyer moves) and the index on
+``(customer_id, occurred_at, id)``.
 Each version is one revision of the shipped migrations
 (:mod:`relationkit.storage.sql.migrations`).
 """
@@ -87,6 +102,10 @@ class Tables:
     points_state: Table
     open_lots: Table
     idempotency: Table
+    scores: Table
+    score_snapshots: Table
+    holds: Table
+    parked_refunds: Table
     prefix: str
     logical_names: Mapping[str, str]
     column_names: Mapping[tuple[str, ...], str]
@@ -108,6 +127,10 @@ class Tables:
             self.points_state,
             self.open_lots,
             self.idempotency,
+            self.scores,
+            self.score_snapshots,
+            self.holds,
+            self.parked_refunds,
         )
 
 
@@ -137,6 +160,13 @@ class _Namer:
     def _remember(self, name: str, table: str, columns: tuple[str, ...], logical: str) -> None:
         self.logical[name] = logical
         self.columns[tuple(sorted(f"{table}.{c}" for c in columns))] = logical
+
+    def unique_index(self, table: str, columns: tuple[str, ...], logical: str) -> Index:
+        # A unique index rather than a constraint: a migration adds it on
+        # SQLite without rebuilding the table; errors name it the same way.
+        name = f"uq_{table}_{'_'.join(columns)}"
+        self._remember(name, table, columns, logical)
+        return Index(conv(name), *columns, unique=True)
 
     def index(self, table: str, suffix: str, *columns: str, **kw: object) -> Index:
         return Index(conv(f"ix_{table}_{suffix}"), *columns, **kw)  # type: ignore[arg-type]
@@ -174,6 +204,7 @@ def build_tables(metadata: MetaData, prefix: str = "rk_") -> Tables:
     entries, allocations = n.name(m.ENTRY), n.name(m.ALLOCATION)
     states, lots = n.name(m.POINTS_STATE), n.name(m.OPEN_LOT)
     idempotency = n.name(m.IDEMPOTENCY)
+    scores, snapshots = n.name(m.SCORE), n.name(m.SCORE_SNAPSHOT)
     account_id = (accounts, "id")
 
     return Tables(
@@ -184,6 +215,7 @@ def build_tables(metadata: MetaData, prefix: str = "rk_") -> Tables:
             m.ACCOUNT,
             n.key(accounts, ("id",), "account_id"),
             n.index(accounts, "stage", "stage"),
+            n.unique_index(accounts, ("external_id",), "account_external_id"),
         ),
         customers=_table(
             metadata,
@@ -222,6 +254,7 @@ def build_tables(metadata: MetaData, prefix: str = "rk_") -> Tables:
             n.refers(purchases, "account_id", *account_id),
             n.index(purchases, "id", "id"),
             n.index(purchases, "account_id", "account_id", "occurred_at", "id"),
+            n.index(purchases, "customer_id", "customer_id", "occurred_at", "id"),
         ),
         purchase_lines=_table(
             metadata,
@@ -288,6 +321,43 @@ def build_tables(metadata: MetaData, prefix: str = "rk_") -> Tables:
             idempotency,
             m.IDEMPOTENCY,
             n.key(idempotency, ("scope", "key"), "idempotency_key"),
+        ),
+        scores=_table(
+            metadata,
+            scores,
+            m.SCORE,
+            n.key(scores, ("account_id", "kind"), "score"),
+            n.refers(scores, "account_id", *account_id),
+            # ScoreRepository.ranked and segment filters on a kind's scores and bands.
+            n.index(scores, "rank", "kind", "score", "account_id"),
+            n.index(scores, "band", "kind", "band", "account_id"),
+        ),
+        score_snapshots=_table(
+            metadata,
+            snapshots,
+            m.SCORE_SNAPSHOT,
+            n.key(snapshots, ("account_id", "kind", "as_of"), "score_snapshot"),
+            n.refers(snapshots, "account_id", *account_id),
+        ),
+        # Schema 6 (checkout).
+        holds=_table(
+            metadata,
+            n.name(m.HOLD),
+            m.HOLD,
+            n.key(n.name(m.HOLD), ("id",), "hold_id"),
+            n.refers(n.name(m.HOLD), "account_id", *account_id),
+            # CheckoutRepository.holds_of, due_holds and next_release: by account and status.
+            n.index(n.name(m.HOLD), "open", "account_id", "status", "expires_at"),
+        ),
+        parked_refunds=_table(
+            metadata,
+            n.name(m.PARKED_REFUND),
+            m.PARKED_REFUND,
+            n.key(n.name(m.PARKED_REFUND), ("refund_id",), "parked_refund"),
+            # parked_for: the refunds an arriving order applies.
+            n.index(n.name(m.PARKED_REFUND), "order_id", "order_id"),
+            # parked_page: oldest first, for a host clearing the stale ones.
+            n.index(n.name(m.PARKED_REFUND), "parked_at", "parked_at", "refund_id"),
         ),
         prefix=prefix,
         logical_names=n.logical,

@@ -1,0 +1,105 @@
+"""The statements of purchases, their lines and their refunds, by order and by account."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import Select, bindparam, select
+
+from relationkit.storage.sql.queries.statements._binds import many
+from relationkit.storage.sql.schema.tables import Tables
+
+__all__ = ["PurchaseStatements"]
+
+
+class PurchaseStatements:
+    """The statements of ``purchases``, ``purchase_lines`` and ``refunds``."""
+
+    _t: Tables
+
+    @cached_property
+    def purchase(self) -> Select[Any]:
+        """A purchase (without lines) by ``order_id``."""
+        p = self._t.purchases
+        return select(p).where(p.c.order_id == bindparam("order_id"))
+
+    @cached_property
+    def purchases(self) -> Select[Any]:
+        """Purchases (without lines) by ``order_ids`` (expanding)."""
+        p = self._t.purchases
+        return select(p).where(p.c.order_id.in_(many("order_ids")))
+
+    @cached_property
+    def lines_of_order(self) -> Select[Any]:
+        """The lines of ``order_id``, in order."""
+        lt = self._t.purchase_lines
+        return (
+            select(lt)
+            .where(lt.c.order_id == bindparam("order_id"))
+            .order_by(lt.c.order_id, lt.c.position)
+        )
+
+    @cached_property
+    def lines_of_orders(self) -> Select[Any]:
+        """The lines of ``order_ids`` (expanding), by order then position."""
+        lt = self._t.purchase_lines
+        return (
+            select(lt)
+            .where(lt.c.order_id.in_(many("order_ids")))
+            .order_by(lt.c.order_id, lt.c.position)
+        )
+
+    def _refunds(self) -> Select[Any]:
+        r = self._t.refunds
+        return select(r).order_by(r.c.occurred_at, r.c.refund_id)
+
+    @cached_property
+    def refunds_of_order(self) -> Select[Any]:
+        """The refunds of ``order_id``, in ``occurred_at`` then refund id order."""
+        r = self._t.refunds
+        return self._refunds().where(r.c.order_id == bindparam("order_id"))
+
+    @cached_property
+    def refunds_of_orders(self) -> Select[Any]:
+        """The refunds of ``order_ids`` (expanding), in ``occurred_at`` then refund id order."""
+        r = self._t.refunds
+        return self._refunds().where(r.c.order_id.in_(many("order_ids")))
+
+    @cached_property
+    def refund(self) -> Select[Any]:
+        """A refund by ``refund_id``."""
+        r = self._t.refunds
+        return select(r).where(r.c.refund_id == bindparam("refund_id"))
+
+    @cached_property
+    def purchases_of_account(self) -> Select[Any]:
+        """The purchases of ``account_id``, in ``occurred_at`` then id order."""
+        p = self._t.purchases
+        return (
+            select(p)
+            .where(p.c.account_id == bindparam("account_id"))
+            .order_by(p.c.occurred_at, p.c.id)
+        )
+
+    def _orders_of_account(self) -> Any:
+        p = self._t.purchases
+        return (
+            select(p.c.order_id).where(p.c.account_id == bindparam("account_id")).scalar_subquery()
+        )
+
+    @cached_property
+    def lines_of_account(self) -> Select[Any]:
+        """The lines of the purchases of ``account_id``, by order then position."""
+        lt = self._t.purchase_lines
+        return (
+            select(lt)
+            .where(lt.c.order_id.in_(self._orders_of_account()))
+            .order_by(lt.c.order_id, lt.c.position)
+        )
+
+    @cached_property
+    def refunds_of_account(self) -> Select[Any]:
+        """The refunds of the purchases of ``account_id``."""
+        r = self._t.refunds
+        return self._refunds().where(r.c.order_id.in_(self._orders_of_account()))
