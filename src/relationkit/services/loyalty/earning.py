@@ -60,8 +60,13 @@ class Earning:
         for p in purchases:
             fresh[p.account_id] += 1
         # A first purchase: the account has no purchase but this batch's.
-        counts = queries(tx.uow).purchase_counts(account_ids, at_most=max(fresh.values()) + 1)
-        firsts = FirstOrders(tx, {a: counts[a] - fresh[a] for a in account_ids})
+        # Only a program with a first-purchase or referral bonus asks.
+        firsts: FirstOrders | None = None
+        if program is not None and (
+            program.first_purchase_bonus or program.referral_bonus or program.referred_bonus
+        ):
+            counts = queries(tx.uow).purchase_counts(account_ids, at_most=max(fresh.values()) + 1)
+            firsts = FirstOrders(tx, {a: counts[a] - fresh[a] for a in account_ids})
         emitted: list[LedgerEntry] = []
         for purchase in sorted(purchases, key=lambda p: (p.occurred_at, p.id)):
             book = books[purchase.account_id]
@@ -79,7 +84,7 @@ class Earning:
                 record_outcome(tx, purchase, program, rate)
                 if rate is not None:
                     stamp = {"rate": rate, "source_currency": purchase.total.currency}
-            first = firsts.claim(purchase, earns=rate is not None)
+            first = firsts is not None and firsts.claim(purchase, earns=rate is not None)
             account = tx.account(purchase.account_id)
             tier = program.tier_named(account.tier)
             lines = [(line.sku, line.category, line.subtotal) for line in purchase.lines]
