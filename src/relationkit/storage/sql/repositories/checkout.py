@@ -9,12 +9,13 @@ paged by ``(parked_at, refund_id)``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
 import pendulum
-from sqlalchemy import Executable, Select, and_, bindparam, delete, or_, select
+from sqlalchemy import Executable, Select, Table, and_, bindparam, delete, or_, select
 
 from relationkit.domain.holds import Hold, HoldStatus
 from relationkit.domain.parked import ParkedRefund
@@ -156,12 +157,22 @@ class SqlCheckout:
         return found
 
     def parked_for(self, order_ids: Sequence[str]) -> list[ParkedRefund]:
-        """Return the refunds parked for these orders, by ``(parked_at, refund_id)``."""
-        p = self._t.parked_refunds
+        """Return the refunds parked for these orders, by ``(parked_at, refund_id)``.
+
+        Asked for every order recorded: one order (the usual case) is one
+        equality on the ``order_id`` index, a batch one IN list per chunk;
+        both statements are built once per table.
+        """
+        one, many = _parked_for(self._t.parked_refunds)
+        wanted = sorted(set(order_ids))
         found: list[ParkedRefund] = []
-        for chunk in chunked(sorted(set(order_ids)), CHUNK):
-            statement = select(p).where(p.c.order_id.in_(list(chunk)))
-            found += [PARKED_REFUND.load(row) for row in self._x.rows(statement)]
+        if len(wanted) == 1:
+            rows = self._x.rows(one, {"order_id": wanted[0]})
+            found = [PARKED_REFUND.load(row) for row in rows]
+        else:
+            for chunk in chunked(wanted, CHUNK):
+                rows = self._x.rows(many, {"order_ids": list(chunk)})
+                found += [PARKED_REFUND.load(row) for row in rows]
         return sorted(found, key=lambda r: (r.parked_at, r.refund_id))
 
     def parked_page(
@@ -199,3 +210,11 @@ class SqlCheckout:
             gone = [{f"b_{k}": row[k] for k in upsert.key} for row in rows]
             self._x.write(statements[0], gone)
         self._x.write(statements[-1], rows, dangling="account_id")
+
+
+@functools.cache
+def _parked_for(p: Table) -> tuple[Select[Any], Select[Any]]:
+    """The statements of :meth:`SqlCheckout.parked_for`: one order, and many."""
+    one = select(p).where(p.c.order_id == bindparam("order_id"))
+    many = select(p).where(p.c.order_id.in_(bindparam("order_ids", expanding=True)))
+    return one, many
