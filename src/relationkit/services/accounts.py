@@ -12,9 +12,9 @@ from relationkit import _validate as v
 from relationkit._runtime import Context, Runner
 from relationkit._tx import Tx
 from relationkit.domain.customers import Account, AccountKind, Customer
-from relationkit.domain.lifecycle import StageChange
 from relationkit.errors import Conflict, NotFound, ValidationError
-from relationkit.events import AccountCreated, AccountUpdated, StageChanged
+from relationkit.events import AccountUpdated
+from relationkit.services._companies import insert_account
 from relationkit.services._paging import walk
 from relationkit.services._people import is_stale
 from relationkit.services._refs import resolve
@@ -101,37 +101,16 @@ class AccountsService:
 
     def _insert(self, tx: Tx, spec: _Spec, stamp: pendulum.DateTime | None) -> Account:
         """Insert a new account with its first stage; return it."""
-        initial = self._ctx.stages.initial
-        account = Account(
-            id=tx.ids.new("acc"),
+        return insert_account(
+            tx,
+            self._ctx.stages.initial,
             name=spec.name,
             kind=spec.kind,
-            stage=initial,
-            stage_since=tx.now,
-            created_at=tx.now,
-            version=0,
             external_id=spec.external_id,
             attributes=spec.attributes,
             timezone=spec.timezone,
-            source_updated_at=stamp,
+            stamp=stamp,
         )
-        tx.uow.accounts.add_many([account])
-        tx.uow.stages.add_many(
-            [
-                StageChange(
-                    account_id=account.id,
-                    from_stage=None,
-                    to_stage=initial,
-                    at=tx.now,
-                    automatic=True,
-                )
-            ]
-        )
-        tx.adopt(account)
-        tx.put(account)
-        tx.emit(account.id, AccountCreated, kind=spec.kind.value, name=spec.name)
-        tx.emit(account.id, StageChanged, from_stage=None, to_stage=initial, automatic=True)
-        return tx.current(account.id)
 
     def get(self, ref: str) -> Account:
         """Return an account by its id, or the account of a customer id.
@@ -172,7 +151,9 @@ class AccountsService:
         and :class:`~relationkit.events.AccountUpdated` is emitted only for a
         real change. Two workers upserting the same new company at once
         both return the one account (the loser of the insert retries and
-        finds it).
+        finds it). A company first created by a customer's webhook
+        (``customers.upsert(account_external_id=...)``) has no source time
+        of its own, so its own webhook's name and fields always apply.
 
         Args:
             external_id: the host's id of the company.

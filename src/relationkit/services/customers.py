@@ -12,6 +12,7 @@ from relationkit._runtime import Runner
 from relationkit.domain.customers import Customer
 from relationkit.errors import NotFound, ValidationError
 from relationkit.services import _refs
+from relationkit.services._companies import Target
 from relationkit.services._moves import Moves
 from relationkit.services._paging import walk
 from relationkit.services._people import People, fields
@@ -44,6 +45,8 @@ class CustomersService:
         role: str | None = None,
         attributes: Mapping[str, Any] | None = None,
         timezone: str | None = None,
+        account_external_id: str | None = None,
+        account_name: str | None = None,
     ) -> Customer:
         """Create a customer.
 
@@ -61,9 +64,17 @@ class CustomersService:
                 ``max_attribute_bytes`` as compact JSON).
             timezone: the person's IANA zone (``"Europe/Paris"``); a B2C
                 account counts point expiry in it.
+            account_external_id: instead of ``account_id``, the shop's id of
+                the account to join: found, or created in the same
+                transaction as a B2B account (see :meth:`upsert`).
+            account_name: the name of an account ``account_external_id``
+                creates (default: the external id); an existing account
+                keeps its name.
 
         Raises:
-            ValidationError: on malformed input, or a role without a B2B account.
+            ValidationError: on malformed input, a role without a B2B
+                account, both ``account_id`` and ``account_external_id``,
+                or ``account_name`` without ``account_external_id``.
             NotFound: if ``account_id`` does not exist.
             Conflict: if the email or external id is taken, or the account is
                 a B2C account that already has its person.
@@ -76,10 +87,14 @@ class CustomersService:
             attributes=attributes,
             timezone=timezone,
         )
-        target = v.identifier(account_id, "account_id") if account_id is not None else None
+        target = Target.of(account_id, account_external_id, account_name)
         if given.email is None and given.name is None and given.external_id is None:
             raise ValidationError("customer", "needs at least an email, a name or an external_id")
-        return self._run.write(lambda tx: self._people.create(tx, given, target))
+        return self._run.write(
+            lambda tx: self._people.create(
+                tx, given, target.account(tx, self._people.context.stages.initial)
+            )
+        )
 
     def get(self, customer_id: str) -> Customer:
         """Return a customer by id.
@@ -295,6 +310,8 @@ class CustomersService:
         role: str | None = None,
         timezone: str | None = None,
         source_updated_at: pendulum.DateTime | None = None,
+        account_external_id: str | None = None,
+        account_name: str | None = None,
     ) -> Customer:
         """Create the customer with this external id, or update the given fields.
 
@@ -315,13 +332,25 @@ class CustomersService:
           by an order) who registers becomes this external id's customer:
           the same customer, with their history.
 
-        Two workers upserting the same new customer at once both return the
-        one customer (the loser of the insert retries and finds it).
+        - ``account_external_id`` names the company by the shop's own id,
+          for a contact whose webhook comes before the company's: the
+          account with that external id is found, or created in the same
+          transaction as a B2B account named ``account_name`` (else the
+          external id). Such an account has no ``source_updated_at``, so the
+          company's own ``accounts.upsert(external_id=..., name=...)``
+          always fills in its real name; ``account_name`` never renames an
+          existing account.
+
+        Two workers upserting the same new customer (or company) at once
+        both return the one customer (the loser of the insert retries and
+        finds it).
 
         Raises:
-            ValidationError: on malformed input.
-            Conflict: if the email belongs to another customer, or
-                ``account_id`` is not the customer's account.
+            ValidationError: on malformed input, both ``account_id`` and
+                ``account_external_id``, or ``account_name`` without
+                ``account_external_id``.
+            Conflict: if the email belongs to another customer, or the
+                account named is not the customer's account.
         """
         given = fields(
             email=email,
@@ -331,9 +360,13 @@ class CustomersService:
             attributes=attributes,
             timezone=timezone,
         )
-        target = v.identifier(account_id, "account_id") if account_id is not None else None
+        target = Target.of(account_id, account_external_id, account_name)
         stamp = _instant(source_updated_at, "source_updated_at")
-        return self._run.write(lambda tx: self._people.upsert(tx, given, target, stamp=stamp))
+        return self._run.write(
+            lambda tx: self._people.upsert(
+                tx, given, target.account(tx, self._people.context.stages.initial), stamp=stamp
+            )
+        )
 
 
 def _instant(value: object, field: str) -> pendulum.DateTime | None:

@@ -10,7 +10,7 @@ import pendulum
 from relationkit.domain.interactions import Interaction
 from relationkit.domain.lifecycle import StageChange
 from relationkit.errors import DanglingReference, DuplicateKey
-from relationkit.storage.memory.paging import page
+from relationkit.storage.memory.paging import page, sorted_once
 from relationkit.storage.memory.undo import append_item, set_item
 
 if TYPE_CHECKING:
@@ -63,7 +63,11 @@ class MemoryInteractions:
         after: tuple[pendulum.DateTime, str] | None = None,
         limit: int | None = None,
     ) -> list[Interaction]:
-        items = sorted(
-            self._t.interactions.get(account_id, []), key=lambda i: (i.occurred_at, i.id)
+        found = self._t.interactions.get(account_id, [])
+        items = sorted_once(
+            self._t,
+            ("interactions", account_id),
+            (id(found), len(found), found[-1].id if found else None),
+            lambda: sorted(found, key=lambda i: (i.occurred_at, i.id)),
         )
         return page(items, lambda i: (i.occurred_at, i.id), after, limit)

@@ -10,7 +10,7 @@ import pendulum
 
 from relationkit.domain.purchases import Purchase, Refund
 from relationkit.errors import DanglingReference, DuplicateKey
-from relationkit.storage.memory.paging import page
+from relationkit.storage.memory.paging import page, sorted_once
 from relationkit.storage.memory.undo import append_item, set_item
 
 if TYPE_CHECKING:
@@ -64,6 +64,23 @@ class MemoryPurchases:
         after: tuple[pendulum.DateTime, str] | None = None,
         limit: int | None = None,
     ) -> list[Purchase]:
-        found = [self._t.purchases[o] for o in self._t.purchases_by_account.get(account_id, [])]
-        found.sort(key=lambda p: (p.occurred_at, p.id))
-        return page(found, lambda p: (p.occurred_at, p.id), after, limit)
+        orders = self._t.purchases_by_account.get(account_id, [])
+        purchases = self._t.purchases
+
+        def build() -> list[tuple[pendulum.DateTime, str, str]]:
+            # An order's time and id never change: the order is kept while the
+            # account's list is (a move replaces the list; an insert grows it).
+            return sorted((purchases[o].occurred_at, purchases[o].id, o) for o in orders)
+
+        ordered = sorted_once(self._t, ("purchases", account_id), _stamp(orders), build)
+        keys = page(ordered, lambda k: (k[0], k[1]), after, limit)
+        return [purchases[o] for _, _, o in keys]
+
+
+def _stamp(rows: list[str]) -> tuple[object, ...]:
+    """What a sorted copy of ``rows`` was built from: the list, its length, its newest row.
+
+    The newest row tells a list that grew again after a rollback from the
+    one the copy was sorted from.
+    """
+    return (id(rows), len(rows), rows[-1] if rows else None)

@@ -16,7 +16,7 @@ caller passed in, or what a read returned, never changes the store.
 Each aggregate's repository lives in a module of its own: :mod:`.people`
 (accounts, customers), :mod:`.history` (stages, interactions),
 :mod:`.purchases`, :mod:`.ledger` (entries, points state, lots),
-:mod:`.checkout` and :mod:`.scores`; this module holds the unit of work
+:mod:`.checkout`, :mod:`.scores` and :mod:`.timeline`; this module holds the unit of work
 that gathers them, the idempotency records and the store itself.
 """
 
@@ -26,6 +26,10 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
+import pendulum
+
+from relationkit.domain.ledger import LedgerEntry
+from relationkit.domain.lifecycle import StageChange
 from relationkit.errors import DuplicateKey, StorageError
 from relationkit.storage.memory.checkout import MemoryCheckout
 from relationkit.storage.memory.history import MemoryInteractions, MemoryStages
@@ -35,9 +39,11 @@ from relationkit.storage.memory.people import MemoryAccounts, MemoryCustomers
 from relationkit.storage.memory.purchases import MemoryPurchases
 from relationkit.storage.memory.scores import MemoryScores
 from relationkit.storage.memory.tables import Tables
+from relationkit.storage.memory.timeline import MemoryTimeline
 from relationkit.storage.memory.undo import Undo, set_item
 from relationkit.storage.ports.core import IdempotencyRecord
 from relationkit.storage.ports.moves import MovedRecords as Moved
+from relationkit.storage.ports.timeline import TimedRefund
 
 __all__ = ["MemoryStorage"]
 
@@ -57,6 +63,7 @@ class UnitOfWork:
         self.points = MemoryPoints(self)
         self.scores = MemoryScores(self)
         self.checkout = MemoryCheckout(self)
+        self._timeline = MemoryTimeline(tables)
 
     def _log(self, undo: Undo) -> None:
         if not self._write:
@@ -75,6 +82,24 @@ class UnitOfWork:
         except BaseException:
             self.rollback_to(mark)
             raise
+
+    def stage_changes_since(
+        self, account_id: str, *, since: pendulum.DateTime | None, limit: int
+    ) -> list[StageChange]:
+        """Return a page of an account's stage changes by time (``TimelineReads``)."""
+        return self._timeline.stage_changes_since(account_id, since=since, limit=limit)
+
+    def ledger_entries_since(
+        self, account_id: str, *, since: pendulum.DateTime | None, limit: int
+    ) -> list[LedgerEntry]:
+        """Return a page of an account's ledger entries by ``(at, seq)`` (``TimelineReads``)."""
+        return self._timeline.ledger_entries_since(account_id, since=since, limit=limit)
+
+    def refunds_since(
+        self, account_id: str, *, since: pendulum.DateTime | None, limit: int
+    ) -> list[TimedRefund]:
+        """Return a page of the refunds of an account's orders by time (``TimelineReads``)."""
+        return self._timeline.refunds_since(account_id, since=since, limit=limit)
 
     def move_records(self, customer_id: str, from_account_id: str, to_account_id: str) -> Moved:
         """See :class:`~relationkit.storage.ports.moves.RecordMoves`."""

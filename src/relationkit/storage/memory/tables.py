@@ -50,3 +50,6 @@ class Tables:
         # Schema 6 (checkout): holds by id, parked refunds by refund id.
         self.holds: dict[str, Hold] = {}
         self.parked_refunds: dict[str, ParkedRefund] = {}
+        # Time-sorted copies for timeline pages, each with the key it was
+        # sorted under (memory.timeline); not data: never undone or copied.
+        self.timeline_cache: dict[tuple[str, str], tuple[tuple[object, ...], list[object]]] = {}

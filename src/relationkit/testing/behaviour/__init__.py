@@ -12,6 +12,7 @@ Added in 0.2.0.
 from __future__ import annotations
 
 from relationkit.testing.behaviour.accounts import AccountBehaviour
+from relationkit.testing.behaviour.company_first import CompanyFirstBehaviour
 from relationkit.testing.behaviour.concurrency import ConcurrencyBehaviour
 from relationkit.testing.behaviour.customers import CustomerBehaviour
 from relationkit.testing.behaviour.directory import DirectoryBehaviour
@@ -33,6 +34,7 @@ __all__ = [
     "AccountBehaviour",
     "BehaviourSuite",
     "BulkImportBehaviour",
+    "CompanyFirstBehaviour",
     "ConcurrencyBehaviour",
     "CustomerBehaviour",
     "DirectoryBehaviour",
@@ -69,5 +71,6 @@ class BehaviourSuite(
     ConcurrencyBehaviour,
     ShopBehaviour,
     MoveBehaviour,
+    CompanyFirstBehaviour,
 ):
     """Every behaviour test: subclass it with a ``Test`` name to run this level alone."""
