@@ -33,6 +33,7 @@ from relationkit.domain.customers import Customer
 from relationkit.errors import Conflict, NotFound, TransientStorageError
 from relationkit.services._drafts import Draft
 from relationkit.services._people import Fields, People
+from relationkit.storage.fallback import queries
 
 __all__ = ["resolve_buyers"]
 
@@ -170,8 +171,8 @@ def _check_placed(tx: Tx, found: Sequence[Customer]) -> None:
     if not found:
         return
     tx.accounts(sorted({c.account_id for c in found}))
-    now = tx.uow.customers.get_many(sorted({c.id for c in found}))
-    if any(now[c.id].account_id != c.account_id for c in found):
+    now = queries(tx.uow).owners.accounts_of_customers(sorted({c.id for c in found}))
+    if any(now.get(c.id) != c.account_id for c in found):
         raise TransientStorageError("a buyer moved to another account meanwhile")
 
 

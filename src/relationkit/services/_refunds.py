@@ -13,6 +13,7 @@ from relationkit.errors import IdempotencyConflict, NotFound, ValidationError
 from relationkit.events import PurchaseRefunded
 from relationkit.money import Money
 from relationkit.services._reactions import RefundStored
+from relationkit.storage.fallback import queries
 
 __all__ = ["RefundRequest", "check_replay", "store_refund"]
 
@@ -46,16 +47,20 @@ def store_refund(
             nothing left), or a date before the order's.
     """
     clean_order, clean_refund, amount = request.order_id, request.refund_id, request.amount
-    found = tx.uow.purchases.get_many([clean_order]).get(clean_order)
-    if found is None:
+    # Only the owner is needed to take the lock; the order is read under it.
+    owner = queries(tx.uow).owners.accounts_of_orders([clean_order]).get(clean_order)
+    if owner is None:
         # The refund id may still be known, on another order: say so.
         check_replay(tx, clean_refund, clean_order, amount)
         raise NotFound("purchase", clean_order)
-    tx.account(found.account_id)
+    tx.account(owner)
     previous = check_replay(tx, clean_refund, clean_order, amount)
     if previous is not None:
         return previous
     purchase = tx.uow.purchases.get_many([clean_order])[clean_order]
+    if purchase.account_id != owner:
+        # Its buyer moved meanwhile: the order's account is the one to hold.
+        tx.account(purchase.account_id)
     if amount is None:
         amount = purchase.refundable
         if amount.minor <= 0:

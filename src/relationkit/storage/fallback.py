@@ -20,6 +20,7 @@ from relationkit.domain.ledger import EntryKind, LedgerEntry
 from relationkit.storage.ports.analytics import PurchaseAnalytics
 from relationkit.storage.ports.core import UnitOfWork
 from relationkit.storage.ports.moves import RecordMoves
+from relationkit.storage.ports.owners import OwnerLookups
 from relationkit.storage.ports.purchase_reads import PurchaseReads
 from relationkit.storage.ports.queries import (
     AccountQuery,
@@ -37,6 +38,7 @@ from relationkit.storage.ports.queries import (
     customer_matches,
 )
 from relationkit.storage.reference.analytics import ReferenceAnalytics
+from relationkit.storage.reference.owners import ReferenceOwners
 from relationkit.storage.reference.purchase_reads import ReferencePurchaseReads
 
 __all__ = ["Queries", "queries"]
@@ -243,6 +245,12 @@ class Queries:
         """See :mod:`~relationkit.storage.ports.purchase_reads` (its reference without one)."""
         uow = self._uow
         return uow if isinstance(uow, PurchaseReads) else ReferencePurchaseReads(uow)
+
+    @property
+    def owners(self) -> OwnerLookups:
+        """See :mod:`~relationkit.storage.ports.owners` (its reference without one)."""
+        uow = self._uow
+        return uow if isinstance(uow, OwnerLookups) else ReferenceOwners(uow)
 
     @property
     def moves(self) -> RecordMoves | None:

@@ -43,8 +43,9 @@ class SqlUnitOfWork:
     ``StageCounts``, ``RecordCounts``, ``PurchaseCounts``, ``SpendRanking``
     ``LedgerScans``, ``TierMeasures``, ``BalanceRanking`` and ``Directory``, and
     :class:`~relationkit.storage.ports.timeline.TimelineReads`,
-    :class:`~relationkit.storage.ports.moves.RecordMoves` and
-    :class:`~relationkit.storage.ports.purchase_reads.PurchaseReads`.
+    :class:`~relationkit.storage.ports.moves.RecordMoves`,
+    :class:`~relationkit.storage.ports.purchase_reads.PurchaseReads` and
+    :class:`~relationkit.storage.ports.owners.OwnerLookups`.
     """
 
     def __init__(
@@ -131,6 +132,14 @@ class SqlUnitOfWork:
     ) -> list[tuple[str, int]]:
         """Return ``(account_id, balance)`` by balance descending, then id (one query)."""
         return self._a.top_balances(self._x, limit=limit, after=after)
+
+    def accounts_of_orders(self, order_ids: Sequence[str]) -> dict[str, str]:
+        """Return ``order_id -> account_id`` for the stored orders (one narrow query)."""
+        return self._s.owners.accounts_of_orders(self._x, order_ids)
+
+    def accounts_of_customers(self, customer_ids: Sequence[str]) -> dict[str, str]:
+        """Return ``customer_id -> account_id`` for the stored customers (one narrow query)."""
+        return self._s.owners.accounts_of_customers(self._x, customer_ids)
 
     def stage_changes_since(
         self, account_id: str, *, since: pendulum.DateTime | None, limit: int

@@ -169,6 +169,22 @@ class QueryPort(SuiteBase):
             queries.count_purchases(),
         )
 
+    def test_reference_owner_lookups(self, filled: UnitOfWork) -> None:
+        """The reference owners name each stored order's and customer's account, no others."""
+        owners = fallback.queries(_CoreOnly(filled)).owners
+
+        assert {"o1": "acc_2", "o4": "acc_3"} == owners.accounts_of_orders(["o1", "o4", "o404"])
+        assert {"cus_3": "acc_2"} == owners.accounts_of_customers(["cus_3", "cus_404"])
+
+    def test_owner_lookups_match_the_reference(self, filled: UnitOfWork) -> None:
+        """OwnerLookups, where implemented, gives the reference answers, one id or several."""
+        reference = fallback.queries(_CoreOnly(filled)).owners
+        owners = fallback.queries(filled).owners
+        for orders in (["o3"], ["o5", "o1", "o2", "o404"], []):
+            assert reference.accounts_of_orders(orders) == owners.accounts_of_orders(orders)
+        for people in (["cus_4"], ["cus_1", "cus_2", "cus_404"], []):
+            assert reference.accounts_of_customers(people) == owners.accounts_of_customers(people)
+
     def test_reference_purchase_counts(self, filled: UnitOfWork) -> None:
         """The reference purchase_counts() answers every account asked for, 0 included."""
         reference = fallback.queries(_CoreOnly(filled))

@@ -30,6 +30,7 @@ from relationkit.storage.sql.queries.statements._purchases import PurchaseStatem
 from relationkit.storage.sql.schema.tables import Tables
 
 if TYPE_CHECKING:
+    from relationkit.storage.sql.queries.owners import Owners
     from relationkit.storage.sql.queries.timeline import TimelinePages
 
 __all__ = ["Statements", "limit", "many"]
@@ -58,6 +59,13 @@ class Statements(AccountStatements, PurchaseStatements, LedgerStatements):
     def pages(self) -> Pages:
         """The page statements of an account's purchases and interactions."""
         return Pages(self._t)
+
+    @cached_property
+    def owners(self) -> Owners:
+        """The narrow owner lookups (:class:`~relationkit.storage.ports.owners.OwnerLookups`)."""
+        from relationkit.storage.sql.queries.owners import Owners
+
+        return Owners(self._t)
 
     @cached_property
     def timeline(self) -> TimelinePages:
