@@ -237,9 +237,14 @@ def test_max_replica_lag_sends_reads_to_the_primary_while_the_replica_is_behind(
 
     standby.resume()
     standby.wait_replayed()
-    assert 0.0 == storage(kit).status().lag
+    # Other tests write to the primary meanwhile: the standby may be a few
+    # transactions behind again, but soon within the limit.
+    deadline = time.monotonic() + _WAIT
+    while (lag := storage(kit).status().lag) is None or lag > 0.1:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
     assert customer_id == found(kit, customer_id)
-    assert 1 == len(replica.touching(f"{prefix}customers")) - before
+    assert 1 <= len(replica.touching(f"{prefix}customers")) - before
 
 
 @needs_replica
