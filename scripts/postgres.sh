@@ -83,8 +83,29 @@ as_owner() {
     fi
 }
 
+# Start the server of data directory $2 (log $3, extra server options $4) with
+# pg_ctl; $1 names it in messages. The port comes from binding port 0, which is
+# racy (someone else may grab it before the server does), so retry a few times
+# with a new port. -k puts the Unix socket in the run's temp dir $5: the default
+# /var/run/postgresql may not exist or may not be writable. Prints the port.
+start_server() {
+    local what="$1" data="$2" logfile="$3" options="$4" sock="$5" bindir="$6"
+    local port attempt
+    for attempt in 1 2 3; do
+        port="$(free_port)"
+        if (cd / && as_owner "$bindir/pg_ctl" -D "$data" -l "$logfile" -w \
+            -o "-p $port -k $sock $PG_SETTINGS $options" start >&2); then
+            echo "$port"
+            return 0
+        fi
+        log "$what start attempt $attempt on port $port failed"
+    done
+    tail -n 30 "$logfile" >&2 || true
+    die "could not start $what (log above)"
+}
+
 cmd_start() {
-    local bindir tmp port url attempt started=0
+    local bindir tmp port url
 
     if [ -f "$STATE_FILE" ]; then
         # Leftover from a run that was killed before it could stop its server.
@@ -121,23 +142,7 @@ cmd_start() {
     # pg_hba.conf allows it already, this line makes it explicit.
     echo "host replication postgres 127.0.0.1/32 trust" >>"$tmp/data/pg_hba.conf"
 
-    # The port comes from binding port 0, which is racy (someone else may grab it
-    # before the server does), so retry a few times with a new port.
-    for attempt in 1 2 3; do
-        port="$(free_port)"
-        # -k puts the Unix socket in our temp dir: the default /var/run/postgresql
-        # may not exist or may not be writable.
-        if (cd / && as_owner "$bindir/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w \
-            -o "-p $port -k $tmp/sock $PG_SETTINGS" start >&2); then
-            started=1
-            break
-        fi
-        log "start attempt $attempt on port $port failed"
-    done
-    if [ "$started" -ne 1 ]; then
-        tail -n 30 "$tmp/server.log" >&2 || true
-        die "could not start PostgreSQL (log above)"
-    fi
+    port="$(start_server PostgreSQL "$tmp/data" "$tmp/server.log" "" "$tmp/sock" "$bindir")"
     printf 'PG_PORT=%q\n' "$port" >>"$STATE_FILE"
 
     "$bindir/psql" -X -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
@@ -152,7 +157,7 @@ cmd_start() {
 
 cmd_start_replica() {
     local PG_TMP="" PG_BINDIR="" PG_PORT="" PG_URL="" PG_REPLICA_PORT="" PG_REPLICA_URL=""
-    local port url attempt started=0 streaming=""
+    local port url streaming="" attempt
     [ -f "$STATE_FILE" ] || die "no primary at $STATE_FILE: run '$0 start' first"
     # shellcheck disable=SC1090
     . "$STATE_FILE"
@@ -166,19 +171,8 @@ cmd_start_replica() {
         cat "$PG_TMP/basebackup.log" >&2
         die "pg_basebackup failed"
     }
-    for attempt in 1 2 3; do
-        port="$(free_port)"
-        if (cd / && as_owner "$PG_BINDIR/pg_ctl" -D "$PG_TMP/replica" -l "$PG_TMP/replica.log" -w \
-            -o "-p $port -k $PG_TMP/sock $PG_SETTINGS -c hot_standby=on" start >&2); then
-            started=1
-            break
-        fi
-        log "standby start attempt $attempt on port $port failed"
-    done
-    if [ "$started" -ne 1 ]; then
-        tail -n 30 "$PG_TMP/replica.log" >&2 || true
-        die "could not start the standby (log above)"
-    fi
+    port="$(start_server "the standby" "$PG_TMP/replica" "$PG_TMP/replica.log" \
+        "-c hot_standby=on" "$PG_TMP/sock" "$PG_BINDIR")"
     printf 'PG_REPLICA_PORT=%q\n' "$port" >>"$STATE_FILE"
 
     # pg_ctl -w returns once the standby accepts read-only connections; wait until

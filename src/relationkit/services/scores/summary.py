@@ -136,6 +136,7 @@ class PurchaseSummary:
         frame.attrs.update(
             unit=self.unit,
             as_of=self.as_of,
+            as_of_day=self.as_of_day,
             since=self.since,
             currency=self.currency,
             timezone=self.timezone,
