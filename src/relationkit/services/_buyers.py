@@ -34,6 +34,7 @@ from relationkit.errors import Conflict, NotFound, TransientStorageError
 from relationkit.services._drafts import Draft
 from relationkit.services._people import Fields, People
 from relationkit.storage.fallback import queries
+from relationkit.storage.ports.owners import serial_writes
 
 __all__ = ["resolve_buyers"]
 
@@ -171,6 +172,8 @@ def _check_placed(tx: Tx, found: Sequence[Customer]) -> None:
     if not found:
         return
     tx.accounts(sorted({c.account_id for c in found}))
+    if serial_writes(tx.uow):
+        return  # nothing read in this transaction can have changed meanwhile
     now = queries(tx.uow).owners.accounts_of_customers(sorted({c.id for c in found}))
     if any(now.get(c.id) != c.account_id for c in found):
         raise TransientStorageError("a buyer moved to another account meanwhile")

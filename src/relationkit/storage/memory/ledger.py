@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import functools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pendulum
 
@@ -101,24 +101,45 @@ class MemoryPoints:
                 owned = t.lots_by_account[lot.account_id]
                 owned.add(lot.id)
                 u._log(functools.partial(owned.discard, lot.id))
-            if old is not None and not old.pending:
+            if old is not None:
                 self._unindex(old)
             set_item(t.lots, lot.id, u)
             t.lots[lot.id] = lot
-            if not lot.pending:
-                self._index(lot)
+            self._index(lot)
+
+    def _keys_of(self, lot: OpenLot, *, create: bool) -> tuple[list[Any], Any] | None:
+        """Return the sorted key list ``lot`` belongs in and its key there (None: no list).
+
+        Spendable lots sort in consumption order; pending lots with an unlock
+        instant by (unlock, id). A pending lot without one is in neither.
+        """
+        t = self._t
+        index: dict[str, list[Any]]
+        key: Any
+        if not lot.pending:
+            index, key = t.spendable_keys, lot_key(lot)
+        elif lot.available_at is not None:
+            index, key = t.unlock_keys, (lot.available_at, lot.id)
+        else:
+            return None
+        keys = index.setdefault(lot.account_id, []) if create else index.get(lot.account_id)
+        return None if keys is None else (keys, key)
 
     def _index(self, lot: OpenLot) -> None:
         """Insert the lot's key in its account's sorted keys, in place (undo: remove it)."""
-        keys = self._t.spendable_keys.setdefault(lot.account_id, [])
-        key = lot_key(lot)
+        found = self._keys_of(lot, create=True)
+        if found is None:
+            return
+        keys, key = found
         bisect.insort(keys, key)
         self._u._log(lambda: keys.remove(key))
 
     def _unindex(self, lot: OpenLot) -> None:
         """Remove the lot's key from its account's sorted keys, in place (undo: put it back)."""
-        keys = self._t.spendable_keys.get(lot.account_id, [])
-        key = lot_key(lot)
+        found = self._keys_of(lot, create=False)
+        if found is None:
+            return
+        keys, key = found
         at = bisect.bisect_left(keys, key)
         if at < len(keys) and keys[at] == key:
             del keys[at]
@@ -130,8 +151,7 @@ class MemoryPoints:
             lot = t.lots.get(lot_id)
             if lot is None:
                 continue
-            if not lot.pending:
-                self._unindex(lot)
+            self._unindex(lot)
             set_item(t.lots, lot_id, u)
             del t.lots[lot_id]
             owned = t.lots_by_account[lot.account_id]
@@ -147,13 +167,17 @@ class MemoryPoints:
 
     def due_lots(self, account_id: str, as_of: pendulum.DateTime) -> list[OpenLot]:
         t = self._t
-        found = []
-        for lot_id in sorted(t.lots_by_account.get(account_id, ())):
-            lot = t.lots[lot_id]
-            when = lot.available_at if lot.pending else lot.expires_at
-            if when is not None and when <= as_of:
-                found.append(lot)
-        return found
+        due: list[str] = []
+        # Both key lists start with the soonest instant: read their due prefixes.
+        for at, lot_id in t.unlock_keys.get(account_id, ()):
+            if at > as_of:
+                break
+            due.append(lot_id)
+        for never, at, lot_id in t.spendable_keys.get(account_id, ()):
+            if never or at > as_of:
+                break
+            due.append(lot_id)
+        return [t.lots[i] for i in sorted(due)]
 
     def lots_by_id(self, lot_ids: Sequence[str]) -> dict[str, OpenLot]:
         found = ((i, self._t.lots.get(i)) for i in lot_ids)
@@ -163,8 +187,7 @@ class MemoryPoints:
         self, account_id: str
     ) -> tuple[pendulum.DateTime | None, pendulum.DateTime | None]:
         t = self._t
-        lots = [t.lots[i] for i in t.lots_by_account.get(account_id, ())]
-        activations = [lot.available_at for lot in lots if lot.pending and lot.available_at]
-        keys = t.spendable_keys.get(account_id, [])
+        unlocks = t.unlock_keys.get(account_id)
+        keys = t.spendable_keys.get(account_id)
         expiry = keys[0][1] if keys and not keys[0][0] else None
-        return (min(activations) if activations else None), expiry
+        return (unlocks[0][0] if unlocks else None), expiry

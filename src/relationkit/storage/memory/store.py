@@ -52,6 +52,8 @@ class UnitOfWork:
     def __init__(self, tables: Tables, write: bool) -> None:
         self._t = self.tables = tables
         self._write = write
+        # The store's lock is held for the whole transaction (OwnerLookups).
+        self.serial_writes = write
         self._undo: list[Undo] = []
         self.accounts = MemoryAccounts(self)
         self.customers = MemoryCustomers(self)

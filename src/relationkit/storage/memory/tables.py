@@ -44,6 +44,8 @@ class Tables:
         self.lots: dict[str, OpenLot] = {}
         self.lots_by_account: defaultdict[str, set[str]] = defaultdict(set)
         self.spendable_keys: dict[str, list[LotKey]] = {}
+        # Pending lots by (unlock instant, id), per account: the soonest unlock.
+        self.unlock_keys: dict[str, list[tuple[pendulum.DateTime, str]]] = {}
         self.idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
         self.scores: dict[tuple[str, ScoreKind], KeptScore] = {}
         self.score_history: dict[tuple[str, ScoreKind], dict[pendulum.DateTime, KeptScore]] = {}

@@ -6,6 +6,15 @@ record (an order's lines and refunds, a customer's attributes). A backend
 that implements :class:`OwnerLookups` answers with one narrow indexed
 query; without it the services read the records
 (:mod:`relationkit.storage.reference.owners`).
+
+Owners read before the lock may have changed by the time it is taken (a
+customer moved to another account meanwhile), so the services read them
+again after locking, unless the unit of work says ``serial_writes = True``:
+its write transaction sees no other writer's commit after it began (one
+writer at a time from ``BEGIN``, as SQLite's ``BEGIN IMMEDIATE`` and the
+memory store's lock give), so nothing read in it can change before the lock.
+A unit of work without the attribute gets the re-check (see
+:func:`serial_writes`).
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-__all__ = ["OwnerLookups"]
+__all__ = ["OwnerLookups", "serial_writes"]
 
 
 @runtime_checkable
@@ -27,3 +36,12 @@ class OwnerLookups(Protocol):
     def accounts_of_customers(self, customer_ids: Sequence[str]) -> dict[str, str]:
         """Return ``customer_id -> account_id`` for the customers stored among ``customer_ids``."""
         ...
+
+
+def serial_writes(uow: object) -> bool:
+    """Return True when ``uow`` is a write transaction no other writer commits into.
+
+    Read from the unit of work's optional ``serial_writes`` attribute
+    (absent: False, the safe answer).
+    """
+    return getattr(uow, "serial_writes", False) is True

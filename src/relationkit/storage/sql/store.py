@@ -20,6 +20,7 @@ from sqlalchemy.pool import StaticPool
 
 from relationkit.errors import StorageError
 from relationkit.storage.sql.dialects import sqlite
+from relationkit.storage.sql.direct import DirectStatements
 from relationkit.storage.sql.execution import Executor, end_transaction, guarded
 from relationkit.storage.sql.host_commits import HostCommits
 from relationkit.storage.sql.queries.aggregates import Aggregates
@@ -80,6 +81,7 @@ class SqlStorage:
         dialect = self._engine.dialect
         self._statements = Statements(self.tables, prefix)
         self._aggregates = Aggregates(self.tables)
+        self._direct = DirectStatements()
         self._translate = Translator(
             self.tables.logical_names,
             self.tables.column_names,
@@ -189,8 +191,14 @@ class SqlStorage:
         if self._host_commits is not None:
             self._host_commits.deliver()
         with self._begin(write=write) as connection:
-            executor = Executor(connection, self._translate, writable=write)
-            yield SqlUnitOfWork(executor, self.tables, self._statements, self._aggregates)
+            executor = Executor(connection, self._translate, writable=write, direct=self._direct)
+            # One SQLite writer at a time, from the first read on: a commit by
+            # another writer after this transaction read makes its first write
+            # fail (busy), never succeed on stale reads.
+            serial = write and connection.dialect.name == "sqlite"
+            yield SqlUnitOfWork(
+                executor, self.tables, self._statements, self._aggregates, serial_writes=serial
+            )
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the work of the transaction that just ended is durable.

@@ -49,7 +49,13 @@ class SqlUnitOfWork:
     """
 
     def __init__(
-        self, executor: Executor, tables: Tables, statements: Statements, aggregates: Aggregates
+        self,
+        executor: Executor,
+        tables: Tables,
+        statements: Statements,
+        aggregates: Aggregates,
+        *,
+        serial_writes: bool = False,
     ) -> None:
         self._x = executor
         self._s = statements
@@ -58,14 +64,19 @@ class SqlUnitOfWork:
         self.customers = SqlCustomers(executor, tables, statements)
         self.stages = SqlStages(executor, tables, statements)
         self.interactions = SqlInteractions(executor, tables, statements)
-        self.purchases = SqlPurchases(executor, tables, statements)
+        # What a read saw stays true for the whole transaction when no other
+        # writer commits into it: lookups may then answer for later ones.
+        absent: set[str] | None = set() if serial_writes else None
+        self.purchases = SqlPurchases(executor, tables, statements, parked_absent=absent)
         self.ledger = SqlLedger(executor, tables, statements)
         self.idempotency = SqlIdempotency(executor, tables, statements)
         self.points = SqlPoints(executor, tables, statements)
         self.scores = SqlScores(executor, tables, statements)
-        self.checkout = SqlCheckout(executor, tables)
+        self.checkout = SqlCheckout(executor, tables, parked_absent=absent)
         self._directory = Search(tables)
         self._tables = tables
+        self.serial_writes = serial_writes
+        """True when no other writer commits into this transaction (see OwnerLookups)."""
 
     def savepoint(self) -> AbstractContextManager[None]:
         """Return a context in which an exception undoes only what it wrote.

@@ -43,6 +43,23 @@ class ParkedRefunds(SuiteBase):
         assert (6, []) == (shop.loyalty.balance(alice), shop.purchases.parked())
         verified(shop)
 
+    def test_a_refund_parked_in_the_orders_transaction_is_applied(
+        self, shop: rk.RelationKit
+    ) -> None:
+        """Looking the order up, parking its refund and recording it, all in one
+        transaction, applies the refund: the lookup's "nothing parked" does not
+        outlive the parking."""
+        alice = member(shop)
+        with shop.transaction():
+            with pytest.raises(NotFound):
+                shop.purchases.get("o1")
+            shop.purchases.refund("o1", refund_id="r1", amount=eur("4.00"), park_if_unknown=True)
+            pay(shop, alice, "o1")
+
+        assert ["r1"] == [r.refund_id for r in shop.purchases.get("o1").refunds]
+        assert [] == shop.purchases.parked()
+        verified(shop)
+
     def test_a_retried_park_is_one_parked_refund(self, shop: rk.RelationKit) -> None:
         """Parking the same refund twice keeps one; another amount is a conflict."""
         first = shop.purchases.refund("o1", refund_id="r1", park_if_unknown=True)

@@ -39,9 +39,14 @@ def _many(name: str) -> Any:
 class SqlCheckout:
     """``uow.checkout`` in SQL; statements are built on first use."""
 
-    def __init__(self, executor: Executor, tables: Tables) -> None:
+    def __init__(
+        self, executor: Executor, tables: Tables, *, parked_absent: set[str] | None = None
+    ) -> None:
         self._x = executor
         self._t = tables
+        # Order ids the transaction's purchases lookup saw no parked refund
+        # for (serial writes only: nothing can be parked for them meanwhile).
+        self._parked_absent = parked_absent
 
     # -- statements ------------------------------------------------------------
 
@@ -140,6 +145,8 @@ class SqlCheckout:
         """
         if self.parked([refund.refund_id]):
             raise DuplicateKey("parked_refund")
+        if self._parked_absent is not None:
+            self._parked_absent.discard(refund.order_id)
         self._x.write(self._t.parked_refunds.insert(), PARKED_REFUND.rows([refund]))
 
     def put_parked(self, refund: ParkedRefund) -> None:
@@ -165,7 +172,12 @@ class SqlCheckout:
         """
         one, many = _parked_for(self._t.parked_refunds)
         wanted = sorted(set(order_ids))
+        absent = self._parked_absent
+        if absent is not None:
+            wanted = [o for o in wanted if o not in absent]
         found: list[ParkedRefund] = []
+        if not wanted:
+            return found
         if len(wanted) == 1:
             rows = self._x.rows(one, {"order_id": wanted[0]})
             found = [PARKED_REFUND.load(row) for row in rows]

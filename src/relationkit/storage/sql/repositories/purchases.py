@@ -17,8 +17,11 @@ from sqlalchemy import Select
 
 from relationkit.domain.purchases import LineItem, Purchase, Refund
 from relationkit.storage.ports.core import chunked
+from relationkit.storage.sql.execution import Executor
 from relationkit.storage.sql.mapping import LINE, PURCHASE, REFUND
+from relationkit.storage.sql.queries.statements import Statements
 from relationkit.storage.sql.repositories import CHUNK, Repository, page_params
+from relationkit.storage.sql.schema.tables import Tables
 
 __all__ = ["SqlPurchases"]
 
@@ -26,7 +29,23 @@ __all__ = ["SqlPurchases"]
 class SqlPurchases(Repository):
     """Purchases (:class:`~relationkit.storage.ports.PurchaseRepository`)."""
 
-    __slots__ = ()
+    __slots__ = ("_parked_absent",)
+
+    def __init__(
+        self,
+        executor: Executor,
+        tables: Tables,
+        statements: Statements,
+        *,
+        parked_absent: set[str] | None = None,
+    ) -> None:
+        super().__init__(executor, tables, statements)
+        self._parked_absent = parked_absent
+        """Order ids seen to have no parked refund, if the transaction has serial writes.
+
+        Shared with the transaction's ``checkout``, which then needs no
+        query for them (see :meth:`SqlCheckout.parked_for`).
+        """
 
     def add_many(self, purchases: Sequence[Purchase]) -> None:
         """Insert purchases and their lines: one executemany per table.
@@ -51,7 +70,14 @@ class SqlPurchases(Repository):
         s = self._s
         if len(order_ids) == 1:
             key = {"order_id": order_ids[0]}
-            heads = self._x.rows(s.purchase, key)
+            absent = self._parked_absent
+            if absent is None:
+                heads = self._x.rows(s.purchase, key)
+            else:
+                (head,) = self._x.rows(s.purchase_or_parked, key)
+                if not head.parked:
+                    absent.add(order_ids[0])
+                heads = [head] if head.id is not None else []
             if not heads:
                 return {}
             return self._assemble(heads, s.lines_of_order, s.refunds_of_order, key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, String, bindparam, exists, select
 
 from relationkit.storage.sql.queries.statements._binds import many
 from relationkit.storage.sql.schema.tables import Tables
@@ -23,6 +23,19 @@ class PurchaseStatements:
         """A purchase (without lines) by ``order_id``."""
         p = self._t.purchases
         return select(p).where(p.c.order_id == bindparam("order_id"))
+
+    @cached_property
+    def purchase_or_parked(self) -> Select[Any]:
+        """:attr:`purchase` and whether refunds are parked for ``order_id``: always one row.
+
+        The purchase's columns (all None when it is not stored), then a
+        boolean ``parked``: one statement where a record would otherwise
+        look the order up, then its parked refunds.
+        """
+        p, r = self._t.purchases, self._t.parked_refunds
+        key = select(bindparam("order_id", type_=String()).label("k")).subquery()
+        parked = exists().where(r.c.order_id == key.c.k).label("parked")
+        return select(*p.c, parked).select_from(key.outerjoin(p, p.c.order_id == key.c.k))
 
     @cached_property
     def purchases(self) -> Select[Any]:
