@@ -74,6 +74,7 @@ docs: venv
 # BENCH_ARGS goes to each: BENCH_ARGS=--cpu, or --check (make stops at a MISS).
 bench: venv
 	$(BIN)/python benchmarks/ingest.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/bulk.py --quick $(BENCH_ARGS)
 	$(BIN)/python benchmarks/redeem.py --quick $(BENCH_ARGS)
 	$(BIN)/python benchmarks/ledger_scaling.py --quick $(BENCH_ARGS)
 	$(BIN)/python benchmarks/write_path.py --quick $(BENCH_ARGS)

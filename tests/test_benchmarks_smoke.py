@@ -133,3 +133,18 @@ def test_analytics_prints_both_measures_with_the_same_answers(tmp_path: Path) ->
     assert ["<= 0.7x", "<= 0.5x"] == [r[5] for r in rows]
     assert {r[6] for r in rows} <= {"PASS", "MISS"}
     assert ["yes", "yes"] == [r[7] for r in rows]
+
+
+def test_bulk_prints_relationkit_and_both_baselines(tmp_path: Path) -> None:
+    """The first 300 CDNOW orders on SQLite: relationkit, A judged at 1.5x, B at 2.5x."""
+    out = run("bulk.py", "--quick", "--limit", "300", "--batch-size", "100", cwd=tmp_path)
+
+    rows = table(out, "side")
+    assert [
+        ("relationkit record_many", "SQLite file"),
+        ("A: Core executemany, 4 tables", "SQLite file"),
+        ("B: sqlite3 executemany, 2 tables", "SQLite file"),
+    ] == [(r[0], r[1]) for r in rows], out
+    assert ["-", "<= 1.5x", "<= 2.5x"] == [r[6] for r in rows]
+    assert {rows[1][7], rows[2][7]} <= {"PASS", "MISS"}
+    assert "batches of 100" in out

@@ -17,6 +17,7 @@ from relationkit.domain.customers import Account
 from relationkit.errors import NotFound
 from relationkit.events import Event
 from relationkit.ids import IdGenerator
+from relationkit.storage.fallback import queries
 from relationkit.storage.ports import UnitOfWork
 
 __all__ = ["Tx"]
@@ -110,13 +111,25 @@ class Tx:
         self._dirty.add(account.id)
 
     def flush(self) -> None:
-        """Write back every account this transaction changed."""
+        """Write back every account this transaction changed.
+
+        An account whose version alone changed is written as its version
+        where the store can (:class:`~relationkit.storage.ports.versions.AccountVersions`).
+        """
+        bumped: dict[str, int] = {}
         for account_id, version in self._versions.items():
             account = self._accounts[account_id]
             if account.version != version:
                 self._accounts[account_id] = attrs.evolve(account, version=version)
-                self._dirty.add(account_id)
+                bumped[account_id] = version
         self._versions.clear()
+        if bumped:
+            only = {a: n for a, n in bumped.items() if a not in self._dirty}
+            versions = queries(self.uow).versions if only else None
+            if versions is not None:
+                versions.set_versions({a: only[a] for a in sorted(only)})
+                bumped = {a: n for a, n in bumped.items() if a not in only}
+            self._dirty.update(bumped)
         if self._dirty:
             self.uow.accounts.update_many([self._accounts[a] for a in sorted(self._dirty)])
             self._dirty.clear()

@@ -37,6 +37,7 @@ from relationkit.storage.ports.queries import (
     account_matches,
     customer_matches,
 )
+from relationkit.storage.ports.versions import AccountVersions
 from relationkit.storage.reference.analytics import ReferenceAnalytics
 from relationkit.storage.reference.owners import ReferenceOwners
 from relationkit.storage.reference.purchase_reads import ReferencePurchaseReads
@@ -251,6 +252,12 @@ class Queries:
         """See :mod:`~relationkit.storage.ports.owners` (its reference without one)."""
         uow = self._uow
         return uow if isinstance(uow, OwnerLookups) else ReferenceOwners(uow)
+
+    @property
+    def versions(self) -> AccountVersions | None:
+        """See :mod:`~relationkit.storage.ports.versions`; None: write whole accounts."""
+        uow = self._uow
+        return uow if isinstance(uow, AccountVersions) else None
 
     @property
     def moves(self) -> RecordMoves | None:

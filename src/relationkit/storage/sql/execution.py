@@ -9,6 +9,12 @@ a read transaction (as the memory backend does), and raises what the
 store's :class:`~relationkit.storage.sql.translate.Translator` makes of any
 error. A list of parameter sets is one executemany: SQLAlchemy's
 ``insertmanyvalues`` batches it where the dialect benefits.
+
+With the store's :class:`~relationkit.storage.sql.direct.DirectStatements`,
+a statement object seen before runs on the DB-API cursor instead, with the
+same SQL, conversions, rows, rowcounts and errors; whenever that cannot be
+guaranteed (an event listener, SQL logging, an expanding parameter, ...) it
+goes through ``Connection.execute`` as above.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from sqlalchemy import Connection, Executable
 from sqlalchemy.engine import CursorResult, NestedTransaction, RootTransaction
 
 from relationkit.errors import StorageError
+from relationkit.storage.sql.direct import DirectStatements
 from relationkit.storage.sql.queries.inserts import BulkInsert
 from relationkit.storage.sql.translate import Translator
 
@@ -51,18 +58,34 @@ class Executor:
         connection: the transaction's connection.
         translate: the store's :class:`Translator`.
         writable: False in a read transaction; writes then raise StorageError.
+        direct: the store's compiled statements, run on the DB-API cursor;
+            None sends everything through ``Connection.execute``.
     """
 
-    __slots__ = ("connection", "translate", "writable")
+    __slots__ = ("connection", "direct", "translate", "writable")
 
-    def __init__(self, connection: Connection, translate: Translator, *, writable: bool) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        translate: Translator,
+        *,
+        writable: bool,
+        direct: DirectStatements | None = None,
+    ) -> None:
         self.connection = connection
         self.translate = translate
         self.writable = writable
+        self.direct = direct
 
     def rows(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Sequence[Any]:
         """Run a query and return all its rows."""
-        execute = self.connection.execute
+        connection = self.connection
+        direct = self.direct
+        if direct is not None:
+            found = guarded(self.translate, lambda: direct.rows(connection, statement, params))
+            if found is not None:
+                return found
+        execute = connection.execute
         return guarded(self.translate, lambda: execute(statement, params).all())
 
     def scalar(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
@@ -89,7 +112,17 @@ class Executor:
         """
         if not self.writable:
             raise StorageError("write attempted in a read-only transaction")
-        execute = self.connection.execute
+        connection = self.connection
+        direct = self.direct
+        if direct is not None:
+            count = guarded(
+                self.translate,
+                lambda: direct.write(connection, statement, params),
+                dangling=dangling,
+            )
+            if count is not None:
+                return count
+        execute = connection.execute
 
         def run() -> int:
             result = execute(statement, params)
@@ -112,8 +145,14 @@ class Executor:
         if not rows:
             return
         connection = self.connection
+        direct = self.direct
+
+        def run() -> None:
+            if direct is None or not direct.insert(connection, bulk, rows):
+                bulk.run(connection, rows)
+
         try:
-            guarded(self.translate, lambda: bulk.run(connection, rows), dangling=dangling)
+            guarded(self.translate, run, dangling=dangling)
         except (TypeError, ValueError) as e:
             # A value no column type accepts (a naive datetime), refused by
             # its bind processor before anything reached the database.

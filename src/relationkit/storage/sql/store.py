@@ -25,6 +25,7 @@ from relationkit.storage.sql.execution import Executor, end_transaction, guarded
 from relationkit.storage.sql.host_commits import HostCommits
 from relationkit.storage.sql.queries.aggregates import Aggregates
 from relationkit.storage.sql.queries.statements import Statements
+from relationkit.storage.sql.repositories.prefetch import PrefetchFlag
 from relationkit.storage.sql.schema.check import prepare
 from relationkit.storage.sql.schema.tables import build_tables, new_metadata
 from relationkit.storage.sql.translate import Translator
@@ -81,6 +82,7 @@ class SqlStorage:
         dialect = self._engine.dialect
         self._statements = Statements(self.tables, prefix)
         self._aggregates = Aggregates(self.tables)
+        self._prefetch = PrefetchFlag()
         self._direct = DirectStatements()
         self._translate = Translator(
             self.tables.logical_names,
@@ -197,7 +199,12 @@ class SqlStorage:
             # fail (busy), never succeed on stale reads.
             serial = write and connection.dialect.name == "sqlite"
             yield SqlUnitOfWork(
-                executor, self.tables, self._statements, self._aggregates, serial_writes=serial
+                executor,
+                self.tables,
+                self._statements,
+                self._aggregates,
+                serial_writes=serial,
+                prefetch_flag=self._prefetch,
             )
 
     def after_commit(self, callback: Callable[[], None]) -> None:

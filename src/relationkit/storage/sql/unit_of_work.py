@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from functools import cached_property
 
 import pendulum
@@ -27,6 +27,7 @@ from relationkit.storage.sql.repositories.checkout import SqlCheckout
 from relationkit.storage.sql.repositories.ledger import SqlLedger
 from relationkit.storage.sql.repositories.people import SqlAccounts, SqlCustomers
 from relationkit.storage.sql.repositories.points import SqlPoints
+from relationkit.storage.sql.repositories.prefetch import PointsPrefetch, PrefetchFlag
 from relationkit.storage.sql.repositories.purchases import SqlPurchases
 from relationkit.storage.sql.repositories.records import SqlIdempotency, SqlInteractions, SqlStages
 from relationkit.storage.sql.repositories.scores import SqlScores
@@ -44,8 +45,9 @@ class SqlUnitOfWork:
     ``LedgerScans``, ``TierMeasures``, ``BalanceRanking`` and ``Directory``, and
     :class:`~relationkit.storage.ports.timeline.TimelineReads`,
     :class:`~relationkit.storage.ports.moves.RecordMoves`,
-    :class:`~relationkit.storage.ports.purchase_reads.PurchaseReads` and
-    :class:`~relationkit.storage.ports.owners.OwnerLookups`.
+    :class:`~relationkit.storage.ports.purchase_reads.PurchaseReads`,
+    :class:`~relationkit.storage.ports.owners.OwnerLookups` and
+    :class:`~relationkit.storage.ports.versions.AccountVersions`.
     """
 
     def __init__(
@@ -56,21 +58,24 @@ class SqlUnitOfWork:
         aggregates: Aggregates,
         *,
         serial_writes: bool = False,
+        prefetch_flag: PrefetchFlag | None = None,
     ) -> None:
         self._x = executor
         self._s = statements
         self._a = aggregates
-        self.accounts = SqlAccounts(executor, tables, statements)
-        self.customers = SqlCustomers(executor, tables, statements)
-        self.stages = SqlStages(executor, tables, statements)
-        self.interactions = SqlInteractions(executor, tables, statements)
         # What a read saw stays true for the whole transaction when no other
         # writer commits into it: lookups may then answer for later ones.
         absent: set[str] | None = set() if serial_writes else None
+        flag = prefetch_flag if prefetch_flag is not None else PrefetchFlag()
+        self._prefetch = PointsPrefetch(flag) if serial_writes else None
+        self.accounts = SqlAccounts(executor, tables, statements, prefetch=self._prefetch)
+        self.customers = SqlCustomers(executor, tables, statements)
+        self.stages = SqlStages(executor, tables, statements)
+        self.interactions = SqlInteractions(executor, tables, statements)
         self.purchases = SqlPurchases(executor, tables, statements, parked_absent=absent)
         self.ledger = SqlLedger(executor, tables, statements)
         self.idempotency = SqlIdempotency(executor, tables, statements)
-        self.points = SqlPoints(executor, tables, statements)
+        self.points = SqlPoints(executor, tables, statements, prefetch=self._prefetch)
         self.scores = SqlScores(executor, tables, statements)
         self.checkout = SqlCheckout(executor, tables, parked_absent=absent)
         self._directory = Search(tables)
@@ -84,7 +89,26 @@ class SqlUnitOfWork:
         A SAVEPOINT: rolling back to it also makes a PostgreSQL transaction
         usable again after a failed statement (a DuplicateKey, say).
         """
-        return self._x.savepoint()
+        return self._savepoint()
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        with self._x.savepoint():
+            try:
+                yield
+            except BaseException:
+                # Rows read with account locks may have reverted with it.
+                if self._prefetch is not None:
+                    self._prefetch.forget()
+                raise
+
+    def set_versions(self, versions: Mapping[str, int]) -> None:
+        """Store new account versions alone (one UPDATE of ``version`` per account).
+
+        Raises:
+            NotFound: ``("account", id)`` for an account that is not stored.
+        """
+        self.accounts.set_versions(versions)
 
     def count_by_stage(self) -> dict[str, int]:
         """Return the number of accounts per stage (one GROUP BY)."""

@@ -36,7 +36,11 @@ from relationkit.testing.loyalty.earning import (
     ReferralLoyalty,
 )
 from relationkit.testing.loyalty.expiry import ExpiryLoyalty
-from relationkit.testing.loyalty.idempotency import IdempotencyLoyalty, OverspendLoyalty
+from relationkit.testing.loyalty.idempotency import (
+    IdempotencyLoyalty,
+    NestedLoyalty,
+    OverspendLoyalty,
+)
 from relationkit.testing.loyalty.pending import PendingLoyalty
 from relationkit.testing.loyalty.refunds import RefundLoyalty, SpentPointsLoyalty
 from relationkit.testing.loyalty.state import StateLoyalty
@@ -50,6 +54,7 @@ __all__ = [
     "ExpiryLoyalty",
     "IdempotencyLoyalty",
     "LoyaltySuite",
+    "NestedLoyalty",
     "OverspendLoyalty",
     "PendingLoyalty",
     "PointsUsedLoyalty",
@@ -69,6 +74,7 @@ class LoyaltySuite(
     PendingLoyalty,
     TierLoyalty,
     IdempotencyLoyalty,
+    NestedLoyalty,
     OverspendLoyalty,
     TimeZoneLoyalty,
     EarningRuleLoyalty,

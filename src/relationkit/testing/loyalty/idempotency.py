@@ -9,7 +9,7 @@ import pytest
 import relationkit as rk
 from relationkit.domain.ledger import EntryKind, LedgerEntry
 from relationkit.errors import IdempotencyConflict, InsufficientPoints
-from relationkit.testing.base import T0, OpenKit, SuiteBase, eur
+from relationkit.testing.base import T0, Boom, OpenKit, SuiteBase, eur
 from relationkit.testing.loyalty._support import (
     PLAIN,
     buy,
@@ -21,8 +21,9 @@ from relationkit.testing.loyalty._support import (
     refund_order,
     verified,
 )
+from relationkit.testing.requirements import requires
 
-__all__ = ["IdempotencyLoyalty", "OverspendLoyalty"]
+__all__ = ["IdempotencyLoyalty", "NestedLoyalty", "OverspendLoyalty"]
 
 
 class IdempotencyLoyalty(SuiteBase):
@@ -132,6 +133,33 @@ class IdempotencyLoyalty(SuiteBase):
             refund_order(kit, "o1", "r1", "40.00")
 
         assert (first, 50) == (again, kit.loyalty.balance(alice))
+        verified(kit)
+
+
+class NestedLoyalty(SuiteBase):
+    """Failure guarded against: a rolled-back inner block leaving its balance behind."""
+
+    @requires("savepoints")
+    def test_an_undone_inner_redemption_leaves_the_balance_it_found(
+        self, open_kit: OpenKit
+    ) -> None:
+        """A redemption inside a nested block that fails is undone with it; the
+        outer block's next redemption spends from the balance before it."""
+        kit = open_kit(PLAIN)
+        alice = member(kit)
+
+        def inner() -> None:
+            with kit.transaction():
+                kit.loyalty.redeem(alice, 5, idempotency_key="r1")
+                raise Boom
+
+        with kit.transaction():
+            kit.loyalty.earn(alice, 10, idempotency_key="e1")
+            with pytest.raises(Boom):
+                inner()
+            kit.loyalty.redeem(alice, 3, idempotency_key="r2")
+
+        assert 7 == kit.loyalty.balance(alice)
         verified(kit)
 
 

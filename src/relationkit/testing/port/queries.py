@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import attrs
 import pytest
 
 from relationkit.domain.customers import AccountKind
 from relationkit.domain.ledger import EntryKind, LedgerState
 from relationkit.domain.points import derive, open_lots_of
+from relationkit.errors import NotFound
 from relationkit.money import Money
 from relationkit.storage import fallback
 from relationkit.storage.ports import (
@@ -184,6 +186,33 @@ class QueryPort(SuiteBase):
             assert reference.accounts_of_orders(orders) == owners.accounts_of_orders(orders)
         for people in (["cus_4"], ["cus_1", "cus_2", "cus_404"], []):
             assert reference.accounts_of_customers(people) == owners.accounts_of_customers(people)
+
+    def test_account_versions_store_the_version_alone(self, storage: Storage) -> None:
+        """AccountVersions, where implemented, changes each account's version and
+        nothing else; an unknown account is NotFound and changes nothing."""
+        with storage.transaction(write=True) as uow:
+            uow.accounts.add_many([account("acc_1"), account("acc_2", stage="customer")])
+        with storage.transaction(write=True) as uow:
+            versions = fallback.queries(uow).versions
+            if versions is None:
+                pytest.skip("the store writes whole accounts")
+            versions.set_versions({"acc_1": 3, "acc_2": 5})
+
+        def unknown() -> None:
+            with storage.transaction(write=True) as uow:
+                versions = fallback.queries(uow).versions
+                assert versions is not None
+                versions.set_versions({"acc_1": 9, "acc_404": 1})
+
+        with pytest.raises(NotFound):
+            unknown()
+        with storage.transaction(write=False) as uow:
+            stored = uow.accounts.get_many(["acc_1", "acc_2"])
+
+        assert {
+            "acc_1": attrs.evolve(account("acc_1"), version=3),
+            "acc_2": attrs.evolve(account("acc_2", stage="customer"), version=5),
+        } == stored
 
     def test_reference_purchase_counts(self, filled: UnitOfWork) -> None:
         """The reference purchase_counts() answers every account asked for, 0 included."""

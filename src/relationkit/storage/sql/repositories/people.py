@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import ColumnElement, select
 
 from relationkit.domain.customers import Account, Customer
 from relationkit.errors import DuplicateKey, NotFound
 from relationkit.storage.ports.core import chunked
-from relationkit.storage.sql.mapping import ACCOUNT, CUSTOMER
+from relationkit.storage.sql.execution import Executor
+from relationkit.storage.sql.mapping import ACCOUNT, CUSTOMER, POINTS_STATE
+from relationkit.storage.sql.queries.statements import Statements
 from relationkit.storage.sql.repositories import CHUNK, Repository
+from relationkit.storage.sql.repositories.prefetch import PointsPrefetch
+from relationkit.storage.sql.schema.tables import Tables
 
 __all__ = ["SqlAccounts", "SqlCustomers"]
 
@@ -19,7 +23,18 @@ __all__ = ["SqlAccounts", "SqlCustomers"]
 class SqlAccounts(Repository):
     """Accounts (:class:`~relationkit.storage.ports.AccountRepository`)."""
 
-    __slots__ = ()
+    __slots__ = ("_prefetch",)
+
+    def __init__(
+        self,
+        executor: Executor,
+        tables: Tables,
+        statements: Statements,
+        *,
+        prefetch: PointsPrefetch | None = None,
+    ) -> None:
+        super().__init__(executor, tables, statements)
+        self._prefetch = prefetch
 
     def add_many(self, accounts: Sequence[Account]) -> None:
         """Insert new accounts (a duplicate id: ``DuplicateKey("account_id")``)."""
@@ -36,6 +51,9 @@ class SqlAccounts(Repository):
         ``BEGIN IMMEDIATE`` already holds the whole database.
         """
         s, load = self._s, ACCOUNT.load
+        prefetch = self._prefetch
+        if len(account_ids) == 1 and for_update and prefetch is not None and prefetch.flag.used:
+            return self._lock_with_points(account_ids[0], prefetch)
         if len(account_ids) == 1:
             stmt = s.account_locked if for_update else s.account
             return {r.id: load(r) for r in self._x.rows(stmt, {"id": account_ids[0]})}
@@ -45,6 +63,17 @@ class SqlAccounts(Repository):
             for row in self._x.rows(stmt, {"ids": list(chunk)}):
                 found[row.id] = load(row)
         return {i: found[i] for i in account_ids if i in found}
+
+    def _lock_with_points(self, account_id: str, prefetch: PointsPrefetch) -> dict[str, Account]:
+        """Read one account and its points state row in one statement (serial writes)."""
+        rows = self._x.rows(self._s.account_with_points, {"id": account_id})
+        if not rows:
+            return {}
+        row = tuple(rows[0])
+        width = len(self._t.accounts.c)
+        points = row[width:]
+        prefetch.rows[account_id] = POINTS_STATE.load(points) if points[0] is not None else None
+        return {account_id: ACCOUNT.load(row[:width])}
 
     def by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Account]:
         """Return the accounts with these external ids, by external id (one query a chunk)."""
@@ -66,16 +95,29 @@ class SqlAccounts(Repository):
             return
         matched = self._x.write(self._s.account_update, ACCOUNT.update_params(accounts))
         if matched != len(accounts):
-            # Some id matched nothing (or the driver cannot count): find which.
-            ids = [a.id for a in accounts]
-            stored: set[str] = set()
-            for chunk in chunked(list(dict.fromkeys(ids)), CHUNK):
-                stored.update(
-                    r.id for r in self._x.rows(self._s.account_ids_in, {"ids": list(chunk)})
-                )
-            for account_id in ids:
-                if account_id not in stored:
-                    raise NotFound("account", account_id)
+            self._missing([a.id for a in accounts])
+
+    def set_versions(self, versions: Mapping[str, int]) -> None:
+        """Store new versions alone (:class:`~relationkit.storage.ports.versions.AccountVersions`).
+
+        Raises:
+            NotFound: ``("account", id)`` for an account that is not stored.
+        """
+        if not versions:
+            return
+        params = [{"b_id": a, "b_version": n} for a, n in versions.items()]
+        matched = self._x.write(self._s.account_version, params[0] if len(params) == 1 else params)
+        if matched != len(params):
+            self._missing(list(versions))
+
+    def _missing(self, ids: list[str]) -> None:
+        """Raise NotFound for the first of ``ids`` not stored (an update matched less)."""
+        stored: set[str] = set()
+        for chunk in chunked(list(dict.fromkeys(ids)), CHUNK):
+            stored.update(r.id for r in self._x.rows(self._s.account_ids_in, {"ids": list(chunk)}))
+        for account_id in ids:
+            if account_id not in stored:
+                raise NotFound("account", account_id)
 
     def ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
         """Return account ids in id order, after ``after``, at most ``limit``."""

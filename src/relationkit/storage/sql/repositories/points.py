@@ -17,9 +17,13 @@ from sqlalchemy import Executable
 
 from relationkit.domain.points import LotKey, OpenLot, PointsState
 from relationkit.storage.ports.core import chunked
+from relationkit.storage.sql.execution import Executor
 from relationkit.storage.sql.mapping import OPEN_LOT, POINTS_STATE, Shape
 from relationkit.storage.sql.queries.points import Upsert
+from relationkit.storage.sql.queries.statements import Statements
 from relationkit.storage.sql.repositories import CHUNK, Repository
+from relationkit.storage.sql.repositories.prefetch import PointsPrefetch
+from relationkit.storage.sql.schema.tables import Tables
 from relationkit.storage.sql.types import to_utc
 
 __all__ = ["SqlPoints"]
@@ -28,13 +32,38 @@ __all__ = ["SqlPoints"]
 class SqlPoints(Repository):
     """State rows and open lots (:class:`~relationkit.storage.ports.PointsRepository`)."""
 
-    __slots__ = ()
+    __slots__ = ("_prefetch",)
+
+    def __init__(
+        self,
+        executor: Executor,
+        tables: Tables,
+        statements: Statements,
+        *,
+        prefetch: PointsPrefetch | None = None,
+    ) -> None:
+        super().__init__(executor, tables, statements)
+        self._prefetch = prefetch
 
     def get_many(self, account_ids: Sequence[str]) -> dict[str, PointsState]:
-        """Return the stored states of these accounts (those without one left out)."""
+        """Return the stored states of these accounts (those without one left out).
+
+        States read with their account's lock in this transaction come from
+        that read (see :mod:`~relationkit.storage.sql.repositories.prefetch`).
+        """
         found: dict[str, PointsState] = {}
         load = POINTS_STATE.load
-        for chunk in chunked(list(dict.fromkeys(account_ids)), CHUNK):
+        wanted = list(dict.fromkeys(account_ids))
+        prefetch = self._prefetch
+        if prefetch is not None:
+            prefetch.flag.used = True
+            known = prefetch.rows
+            for account_id in [a for a in wanted if a in known]:
+                state = known[account_id]
+                if state is not None:
+                    found[account_id] = state
+            wanted = [a for a in wanted if a not in known]
+        for chunk in chunked(wanted, CHUNK):
             for row in self._x.rows(self._s.points.states, {"account_ids": list(chunk)}):
                 found[row.account_id] = load(row)
         return {a: found[a] for a in account_ids if a in found}
@@ -47,6 +76,8 @@ class SqlPoints(Repository):
         """
         latest = {s.account_id: s for s in states}
         self._put(self._s.points.put_states, POINTS_STATE, [latest[k] for k in sorted(latest)])
+        if self._prefetch is not None:
+            self._prefetch.rows.update(latest)
 
     def open_lots(self, account_ids: Sequence[str]) -> dict[str, list[OpenLot]]:
         """Return the open lots of these accounts, each list in id order ([] if none)."""

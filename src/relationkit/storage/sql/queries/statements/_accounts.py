@@ -35,6 +35,16 @@ class AccountStatements:
         return _update(self._t.accounts, mapping.ACCOUNT)
 
     @cached_property
+    def account_version(self) -> Update:
+        """Set an account's ``version`` alone; binds ``b_id`` and ``b_version``."""
+        a = self._t.accounts
+        return (
+            update(a)
+            .where(a.c.id == bindparam("b_id"))
+            .values(version=bindparam("b_version", type_=a.c.version.type))
+        )
+
+    @cached_property
     def customer_update(self) -> Update:
         """Set a customer's mutable fields; ``b_<column>`` binds."""
         return _update(self._t.customers, mapping.CUSTOMER)
@@ -53,6 +63,20 @@ class AccountStatements:
         blocking inserts of rows that only reference it.
         """
         return self.account.with_for_update(key_share=True)
+
+    @cached_property
+    def account_with_points(self) -> Select[Any]:
+        """An account by ``id`` and its points state row (all None when it has none).
+
+        The account's columns, then the state's: for serial-write
+        transactions only (see :mod:`~relationkit.storage.sql.repositories.prefetch`).
+        """
+        a, p = self._t.accounts, self._t.points_state
+        return (
+            select(a, *p.c)
+            .select_from(a.outerjoin(p, p.c.account_id == a.c.id))
+            .where(a.c.id == bindparam("id"))
+        )
 
     @cached_property
     def accounts(self) -> Select[Any]:
