@@ -1,7 +1,10 @@
-"""How the SQL backend runs statements: on SQLAlchemy's public path, errors translated.
+"""How the SQL backend runs statements: as SQLAlchemy would, errors translated.
 
 - A host's ``schema_translate_map`` and execution options apply to every
-  statement (no private fast path bypasses them).
+  statement (the direct path compiles the map in, and steps aside for other
+  options: see ``test_direct_execution.py``).
+- On PostgreSQL a lookup of many keys is planned for its keys, not with a
+  generic plan kept from when the table was small.
 - A translated error's chain never quotes SQL parameters or driver details
   (a customer's email or name), whoever made the engine (defect 5).
 - A dropped PostgreSQL connection is a TransientStorageError, which the kit
@@ -149,6 +152,35 @@ def test_a_dropped_connection_is_transient_and_the_kit_retries(pg: Backend) -> N
     finally:
         engine.dispose()
         killer.dispose()
+
+
+@pytest.mark.postgresql
+def test_a_lookup_of_many_keys_plans_for_its_keys(pg: Backend) -> None:
+    """Lookups of one key leave plan caching alone; the first lookup of many keys
+    in a transaction sets force_custom_plan for that transaction, once."""
+    engine = sa.create_engine(pg.url)
+    sent: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+    try:
+        store = SqlStorage(engine, prefix=pg.prefix)
+        many = [f"o{n}" for n in range(40)]
+        with store.transaction(write=False) as uow:
+            uow.purchases.get_many(["o1"])
+            before = [s for s in sent if "plan_cache_mode" in s]
+            uow.purchases.get_many(many)
+            uow.customers.get_many([f"cus_{n}" for n in range(40)])
+            during = [s for s in sent if "plan_cache_mode" in s]
+        with engine.connect() as conn:
+            after = conn.exec_driver_sql("SHOW plan_cache_mode").scalar_one()
+        store.close()
+    finally:
+        engine.dispose()
+
+    assert ([], ["SET LOCAL plan_cache_mode = force_custom_plan"], "auto") == (
+        before,
+        during,
+        after,
+    )
 
 
 def test_an_unreachable_database_is_a_storage_error(tmp_path: Path) -> None:
