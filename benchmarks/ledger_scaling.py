@@ -31,6 +31,10 @@ timeline page
     middle of the history, ``--ops`` times (a read: each source from its
     index on SQL; the memory backend's reference sorts the whole ledger).
 
+The stores of every size stay open and the timed operations run in rounds
+that visit each size in turn, so a drift of the machine's speed during the
+run weighs on every size alike.
+
 The table gives the median cost of one operation per backend and size, and
 its ratio to the smallest size (10 entries by default). Target: on the
 largest history, at most 1.2x the smallest (a write costs what it touches,
@@ -47,6 +51,8 @@ The exit code is 0 whatever the results (this is a report) unless
 from __future__ import annotations
 
 import argparse
+import contextlib
+import statistics
 import sys
 import tempfile
 import time
@@ -67,7 +73,6 @@ from _harness import (
     fmt_us,
     header_line,
     kit_engine,
-    median_per_op,
     open_kit,
     postgres_url,
     print_table,
@@ -222,37 +227,80 @@ def refresh_statistics(kit: rk.RelationKit) -> None:
             connection.exec_driver_sql("VACUUM ANALYZE")
 
 
-def measure(backend: Backend, size: int, *, ops: int, tiers: bool, timer_cpu: bool) -> Result:
-    """Build a history of ``size`` entries on a fresh store of ``backend``; time the writes."""
+ROUNDS = 10
+"""The timed operations of each kind are split into this many rounds, sizes interleaved."""
+
+
+@dataclass
+class _Subject:
+    """One size's open kit and history, and the times measured on it so far."""
+
+    kit: rk.RelationKit
+    history: History
+    now: pendulum.DateTime
+    times: dict[str, list[float]]
+
+
+def _step(subject: _Subject, kind: str, i: int, cursor: rk.TimelineEntry) -> None:
+    """Run the ``i``-th operation of ``kind``: r(edeem), p(urchase) or t(imeline page)."""
+    kit, customer = subject.kit, subject.history.customer
+    if kind == "r":
+        kit.loyalty.redeem(customer, 1, idempotency_key=f"t-r{i}")
+    elif kind == "p":
+        kit.purchases.record(
+            order_id=f"t-{i}", customer_id=customer, occurred_at=subject.now, total=ORDER_TOTAL
+        )
+    else:
+        kit.timeline(customer, limit=PAGE, after=cursor)
+
+
+def measure(
+    backend: Backend, sizes: Sequence[int], *, ops: int, tiers: bool, timer_cpu: bool
+) -> list[Result]:
+    """Build a history of each size on its own fresh store of ``backend``; time the writes.
+
+    Every size's store stays open while the others are measured: the timed
+    operations run in :data:`ROUNDS` rounds, each round visiting every size
+    in turn, so a machine getting slower or faster during the run (CPU
+    frequency, other processes, the page cache) weighs on every size alike
+    instead of on whichever size ran last.
+    """
     timer = time.process_time if timer_cpu else time.perf_counter
-    clock = rk.FrozenClock(CLOCK_END.subtract(years=YEARS))
-    with open_kit(backend, clock=clock, loyalty=program(tiers=tiers)) as kit:
-        history = build_history(kit, clock, size, spend=2 * (ops + WARMUP))
-        refresh_statistics(kit)
-        customer = history.customer
-        redeem = kit.loyalty.redeem
-        record = kit.purchases.record
-        now = clock.now()
-
-        def redeem_step(i: int) -> None:
-            redeem(customer, 1, idempotency_key=f"t-r{i}")
-
-        def purchase_step(i: int) -> None:
-            record(order_id=f"t-{i}", customer_id=customer, occurred_at=now, total=ORDER_TOTAL)
-
-        per_redeem = median_per_op(ops, redeem_step, timer, warmup=WARMUP)
-        per_purchase = median_per_op(ops, purchase_step, timer, warmup=WARMUP)
+    with contextlib.ExitStack() as stack:
+        subjects: list[_Subject] = []
+        for size in sizes:
+            clock = rk.FrozenClock(CLOCK_END.subtract(years=YEARS))
+            kit = stack.enter_context(open_kit(backend, clock=clock, loyalty=program(tiers=tiers)))
+            history = build_history(kit, clock, size, spend=2 * (ops + WARMUP))
+            refresh_statistics(kit)
+            subjects.append(_Subject(kit, history, clock.now(), {"r": [], "p": [], "t": []}))
         # A page of the timeline from the middle of the history (a cursor a
         # host would hold): what a support screen scrolling back reads.
         cursor = rk.TimelineEntry(
             at=CLOCK_END.subtract(months=YEARS * 6), kind="points", ref="", summary=""
         )
-
-        def page_step(i: int) -> None:
-            kit.timeline(customer, limit=PAGE, after=cursor)
-
-        per_page = median_per_op(ops, page_step, timer, warmup=WARMUP)
-    return Result(backend.label, size, history, per_redeem, per_purchase, per_page)
+        per_round = max(1, ops // ROUNDS)
+        for round_no in range(-1, ROUNDS):  # round -1 warms every store up, untimed
+            for subject in subjects:
+                n = WARMUP if round_no < 0 else per_round
+                first = 0 if round_no < 0 else WARMUP + round_no * per_round
+                for kind in ("r", "p", "t"):
+                    for i in range(first, first + n):
+                        started = timer()
+                        _step(subject, kind, i, cursor)
+                        if round_no >= 0:
+                            subject.times[kind].append(timer() - started)
+        return [
+            Result(
+                backend.label,
+                size,
+                subject.history,
+                statistics.median(subject.times["r"]),
+                statistics.median(subject.times["p"]),
+                statistics.median(subject.times["t"]),
+            )
+            for size, subject in zip(sizes, subjects, strict=True)
+        ]
 
 
 # -- report ---------------------------------------------------------------------------
@@ -342,8 +390,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="rk-scaling-") as tmp:
         for name in backends:
             backend = Backend(name, Path(tmp), postgres_url(args))
-            for size in sizes:
-                result = measure(backend, size, ops=args.ops, tiers=args.tiers, timer_cpu=args.cpu)
+            measured = measure(backend, sizes, ops=args.ops, tiers=args.tiers, timer_cpu=args.cpu)
+            for result in measured:
                 results.append(result)
                 print(
                     f"{backend.label}, {result.history.entries:,} entries "

@@ -34,15 +34,18 @@ __all__ = [
 
 def adopt_lots(book: Book, lots: Sequence[OpenLot]) -> None:
     """Add lots read from the store, unless ``book`` already holds them."""
-    for lot in lots:
-        if lot.id in book.loaded_lots or lot.id in book.state.lots:
-            continue
-        if lot.id in book.state.pending:
-            continue
-        loaded = state_of([lot], 0)
-        book.state.lots.update(loaded.lots)
-        book.state.pending.update(loaded.pending)
-        book.loaded_lots[lot.id] = lot.remaining
+    state, loaded_ids = book.state, book.loaded_lots
+    new = [
+        lot
+        for lot in lots
+        if lot.id not in loaded_ids and lot.id not in state.lots and lot.id not in state.pending
+    ]
+    if not new:
+        return
+    loaded = state_of(new, 0)
+    state.lots.update(loaded.lots)
+    state.pending.update(loaded.pending)
+    loaded_ids.update((lot.id, lot.remaining) for lot in new)
 
 
 def load_lots(book: Book, tx: Tx, lot_ids: Sequence[str]) -> None:
@@ -74,8 +77,8 @@ def load_spendable(book: Book, tx: Tx, points: int, as_of: pendulum.DateTime) ->
     """
     if not book.partial:
         return
-    # Most debits take one lot or a few: start small, grow fast.
-    page = 4
+    # Most debits take one lot or a few: start with one, grow fast.
+    page = 1
     while not book.exhausted:
         needed: LotKey | None = None
         left = points
@@ -137,11 +140,13 @@ def lot_bounds(
     """
     if book.lots_closed:
         return tx.uow.points.lot_bounds(book.account_id)
-    for lot in open_lots_of(book.account_id, book.state):
-        if lot.pending and lot.available_at is not None:
-            activation = sooner(activation, lot.available_at)
-        elif not lot.pending and lot.expires_at is not None:
+    # The open lots of open_lots_of(), read in place.
+    for lot in book.state.lots.values():
+        if lot.remaining > 0 and lot.expires_at is not None:
             expiry = sooner(expiry, lot.expires_at)
+    for p in book.state.pending.values():
+        if not p.settled and p.remaining > 0:
+            activation = sooner(activation, p.available_at)
     return activation, expiry
 
 
