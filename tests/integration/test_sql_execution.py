@@ -183,6 +183,27 @@ def test_a_lookup_of_many_keys_plans_for_its_keys(pg: Backend) -> None:
     )
 
 
+def test_only_a_transaction_holding_sqlite_s_write_lock_is_serial(tmp_path: Path) -> None:
+    """A SQLite write transaction is serial once BEGIN IMMEDIATE is sent; on an
+    AUTOCOMMIT connection (no transaction: every statement commits alone) it is
+    not, so the re-checks after locking still run."""
+    plain = sa.create_engine(f"sqlite:///{tmp_path / 'plain.db'}")
+    autocommit = sa.create_engine(f"sqlite:///{tmp_path / 'auto.db'}").execution_options(
+        isolation_level="AUTOCOMMIT"
+    )
+    seen = []
+    for engine in (plain, autocommit):
+        store = SqlStorage(engine)
+        with store.transaction(write=True) as uow:
+            seen.append(getattr(uow, "serial_writes", None))
+        with store.transaction(write=False) as uow:
+            seen.append(getattr(uow, "serial_writes", None))
+        store.close()
+        engine.dispose()
+
+    assert [True, False, False, False] == seen
+
+
 def test_an_unreachable_database_is_a_storage_error(tmp_path: Path) -> None:
     """A SQLite path in a missing directory fails at open as a StorageError, not a raw error."""
     with pytest.raises(StorageError):

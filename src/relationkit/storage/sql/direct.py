@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, NoReturn
 
@@ -61,7 +62,7 @@ class DirectStatements:
 
     def __init__(self) -> None:
         self._plans: dict[Hashable, tuple[object, Any]] = {}
-        self._seen: dict[Hashable, object] = {}
+        self._seen: dict[Hashable, weakref.ref[Any]] = {}
         self._lock = threading.Lock()
         self._options: tuple[object, tuple[Any, Hashable] | None] = (None, None)
 
@@ -173,17 +174,21 @@ class DirectStatements:
     def _find(self, key: Hashable, owner: object, build: Callable[[], Any]) -> Any:
         """Return the plan for ``key`` (None: slow path); compile at the second sighting.
 
-        Entries hold their statement, so its ``id`` cannot be reused while
-        they are kept.
+        Plans hold their statement, so its ``id`` cannot be reused while
+        they are kept; a first sighting holds it weakly (a reused ``id`` then
+        finds a dead reference, a first sighting again).
         """
         found = self._plans.get(key)
         if found is not None and found[0] is owner:
             return None if found[1] is _REFUSED else found[1]
         with self._lock:
-            if self._seen.get(key) is not owner:
+            seen = self._seen.get(key)
+            if seen is None or seen() is not owner:
                 if len(self._seen) >= LIMIT:
                     self._seen = {}
-                self._seen[key] = owner
+                # Weakly: a statement built for one call (with its values)
+                # is not kept alive by having been seen once.
+                self._seen[key] = weakref.ref(owner)
                 return None
             del self._seen[key]
             try:
@@ -251,7 +256,8 @@ def _quiet(connection: Connection) -> bool:
     """Return whether nothing would observe or change a statement's execution."""
     if connection.engine.logger.isEnabledFor(logging.INFO):
         return False
-    if connection._has_events or connection.engine._has_events:
+    # Private flags (SQLAlchemy 2.0 and 2.1); without them, assume listeners.
+    if getattr(connection, "_has_events", True) or getattr(connection.engine, "_has_events", True):
         d = connection.dispatch
         if d.before_execute or d.after_execute or d.before_cursor_execute or d.after_cursor_execute:
             return False

@@ -206,10 +206,13 @@ class Executor:
         again.
         """
         nested = guarded(self.translate, self.connection.begin_nested)
+        custom_plans = self.custom_plans
         try:
             yield
         except BaseException:
             end_transaction(nested, self.translate, commit=False)
+            # A SET LOCAL made inside the savepoint is undone with it.
+            self.custom_plans = custom_plans
             raise
         end_transaction(nested, self.translate, commit=True)
 

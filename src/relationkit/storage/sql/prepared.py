@@ -20,7 +20,6 @@ string and conversions :meth:`BulkInsert.run` uses.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
@@ -28,7 +27,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.result import result_tuple
 from sqlalchemy.sql.elements import ClauseElement
 
-from relationkit.storage.sql.queries.inserts import BulkInsert
+from relationkit.storage.sql.queries.inserts import BulkInsert, compile_insert
 
 __all__ = ["BulkPlan", "Plan", "plan_bulk", "plan_statement"]
 
@@ -160,23 +159,8 @@ def plan_bulk(
     bulk: BulkInsert, dialect: Dialect, translate_map: Mapping[Any, Any] | None
 ) -> BulkPlan:
     """Compile ``bulk`` as :meth:`BulkInsert.run` does (same SQL, same conversions)."""
-    compiled = bulk.table.insert().compile(
-        dialect=dialect,
-        column_keys=bulk.keys,
-        schema_translate_map=translate_map,
-        render_schema_translate=bool(translate_map),
-    )
-    order: Callable[[dict[str, Any]], Any] | None = None
-    positions = compiled.positiontup if compiled.positional else None
-    if positions is not None:
-        getter = itemgetter(*positions)
-        order = (lambda row: (getter(row),)) if len(positions) == 1 else getter
-    processors = []
-    for name in bulk.keys:
-        processor = bulk.table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is not None:
-            processors.append((name, processor))
-    return BulkPlan(compiled.string, order, processors)
+    sql, order, processors = compile_insert(bulk.table, bulk.keys, dialect, translate_map)
+    return BulkPlan(sql, order, processors)
 
 
 def plan_statement(

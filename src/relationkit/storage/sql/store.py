@@ -197,7 +197,9 @@ class SqlStorage:
             # One SQLite writer at a time, from the first read on: a commit by
             # another writer after this transaction read makes its first write
             # fail (busy), never succeed on stale reads.
-            serial = write and connection.dialect.name == "sqlite"
+            serial = (
+                write and connection.dialect.name == "sqlite" and _driver_in_transaction(connection)
+            )
             yield SqlUnitOfWork(
                 executor,
                 self.tables,
@@ -270,3 +272,16 @@ class SqlStorage:
 def _quotes(error: Exception) -> bool:
     # A URL parse error quotes the URL, password included.
     return "://" in str(error)
+
+
+def _driver_in_transaction(connection: Connection) -> bool:
+    """Whether the DB-API connection has a transaction open (not autocommitting).
+
+    An ``AUTOCOMMIT`` connection, or a driver that begins lazily, has not
+    taken SQLite's write lock yet: its reads could be stale by its first
+    write, so such a transaction is not treated as serial.
+    """
+    try:
+        return connection.connection.dbapi_connection.in_transaction is True  # type: ignore[union-attr]
+    except Exception:
+        return False

@@ -66,6 +66,7 @@ class SqlUnitOfWork:
         # What a read saw stays true for the whole transaction when no other
         # writer commits into it: lookups may then answer for later ones.
         absent: set[str] | None = set() if serial_writes else None
+        self._parked_absent = absent
         flag = prefetch_flag if prefetch_flag is not None else PrefetchFlag()
         self._prefetch = PointsPrefetch(flag) if serial_writes else None
         self.accounts = SqlAccounts(executor, tables, statements, prefetch=self._prefetch)
@@ -97,9 +98,12 @@ class SqlUnitOfWork:
             try:
                 yield
             except BaseException:
-                # Rows read with account locks may have reverted with it.
+                # What was read in it may have reverted with it: rows read
+                # with account locks, and parked refunds it applied (removed).
                 if self._prefetch is not None:
                     self._prefetch.forget()
+                if self._parked_absent is not None:
+                    self._parked_absent.clear()
                 raise
 
     def set_versions(self, versions: Mapping[str, int]) -> None:

@@ -8,9 +8,10 @@ import relationkit as rk
 from relationkit.errors import IdempotencyConflict, NotFound
 from relationkit.events import PurchaseRefunded
 from relationkit.storage.ports import Storage
-from relationkit.testing.base import OpenKit, SuiteBase, eur
+from relationkit.testing.base import Boom, OpenKit, SuiteBase, eur
 from relationkit.testing.checkout._support import PLAIN, needs_checkout, pay
 from relationkit.testing.loyalty._support import member, verified
+from relationkit.testing.requirements import requires
 
 __all__ = ["ParkedRefunds"]
 
@@ -55,6 +56,41 @@ class ParkedRefunds(SuiteBase):
                 shop.purchases.get("o1")
             shop.purchases.refund("o1", refund_id="r1", amount=eur("4.00"), park_if_unknown=True)
             pay(shop, alice, "o1")
+
+        assert ["r1"] == [r.refund_id for r in shop.purchases.get("o1").refunds]
+        assert [] == shop.purchases.parked()
+        verified(shop)
+
+    @requires("savepoints")
+    def test_an_order_recorded_in_an_undone_block_still_gets_its_refund(
+        self, shop: rk.RelationKit
+    ) -> None:
+        """An inner block records the order (applying its parked refund), reads it,
+        and fails: the refund is parked again, and recording the order once more in
+        the outer block, alone or in a batch, applies it."""
+        alice = member(shop)
+        shop.purchases.refund("o1", refund_id="r1", amount=eur("4.00"), park_if_unknown=True)
+
+        def inner() -> None:
+            with shop.transaction():
+                pay(shop, alice, "o1")
+                shop.purchases.get("o1")
+                raise Boom
+
+        with shop.transaction():
+            with pytest.raises(Boom):
+                inner()
+            shop.purchases.record_many(
+                [
+                    {
+                        "order_id": order_id,
+                        "customer_id": alice,
+                        "occurred_at": shop.clock.now(),
+                        "total": eur("10.00"),
+                    }
+                    for order_id in ("o1", "o2")
+                ]
+            )
 
         assert ["r1"] == [r.refund_id for r in shop.purchases.get("o1").refunds]
         assert [] == shop.purchases.parked()

@@ -12,13 +12,14 @@ execution options, statement events, logging and error wrapping all apply.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table
+from sqlalchemy.engine.interfaces import Dialect
 
-__all__ = ["BulkInsert"]
+__all__ = ["BulkInsert", "compile_insert"]
 
 _NOTHING = object()
 
@@ -45,27 +46,12 @@ class BulkInsert:
         found = self._compiled.get(key)
         if found is not None:
             return found
-        dialect = connection.dialect
-        compiled = self.table.insert().compile(
-            dialect=dialect,
-            column_keys=self.keys,
-            schema_translate_map=translate_map,
-            render_schema_translate=bool(translate_map),
+        sql, order, processors = compile_insert(
+            self.table, self.keys, connection.dialect, translate_map
         )
-        order: Callable[[dict[str, Any]], Any] | None = None
-        positions = compiled.positiontup if compiled.positional else None
-        if positions is not None:
-            getter = itemgetter(*positions)
-            # itemgetter of one key returns the bare value, not a 1-tuple.
-            order = (lambda row: (getter(row),)) if len(positions) == 1 else getter
         if self._processors is None:
-            processors = []
-            for name in self.keys:
-                processor = self.table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-                if processor is not None:
-                    processors.append((name, processor))
             self._processors = processors
-        self._compiled[key] = found = (compiled.string, order)
+        self._compiled[key] = found = (sql, order)
         return found
 
     def run(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
@@ -88,3 +74,39 @@ class BulkInsert:
                     last_in, last_out = value, processor(value)
                 row[name] = last_out
         connection.exec_driver_sql(sql, rows if order is None else [order(r) for r in rows])
+
+
+Order = Callable[[dict[str, Any]], Any]
+"""Turns a row dict into the driver's positional parameters."""
+
+
+def compile_insert(
+    table: Table,
+    keys: Sequence[str],
+    dialect: Dialect,
+    translate_map: Mapping[Any, Any] | None,
+) -> tuple[str, Order | None, list[tuple[str, Callable[[Any], Any]]]]:
+    """Compile the INSERT of ``keys`` into ``table``: its SQL, parameter order, bind processors.
+
+    The order is None for a named paramstyle; the processors are the columns'
+    own (``(key, processor)`` for the columns that have one), as SQLAlchemy
+    applies them. Shared by :class:`BulkInsert` and the direct path.
+    """
+    compiled = table.insert().compile(
+        dialect=dialect,
+        column_keys=list(keys),
+        schema_translate_map=translate_map,
+        render_schema_translate=bool(translate_map),
+    )
+    order: Order | None = None
+    positions = compiled.positiontup if compiled.positional else None
+    if positions is not None:
+        getter = itemgetter(*positions)
+        # itemgetter of one key returns the bare value, not a 1-tuple.
+        order = (lambda row: (getter(row),)) if len(positions) == 1 else getter
+    processors: list[tuple[str, Callable[[Any], Any]]] = []
+    for name in keys:
+        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            processors.append((name, processor))
+    return compiled.string, order, processors

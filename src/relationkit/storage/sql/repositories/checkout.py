@@ -151,6 +151,8 @@ class SqlCheckout:
 
     def put_parked(self, refund: ParkedRefund) -> None:
         """Replace a parked refund by refund id."""
+        if self._parked_absent is not None:
+            self._parked_absent.discard(refund.order_id)
         self._put(self._parked_upsert, PARKED_REFUND.rows([refund]))
 
     def parked(self, refund_ids: Sequence[str]) -> dict[str, ParkedRefund]:
@@ -158,7 +160,8 @@ class SqlCheckout:
         p = self._t.parked_refunds
         found: dict[str, ParkedRefund] = {}
         for chunk in chunked(sorted(set(refund_ids)), CHUNK):
-            for row in self._x.rows(select(p).where(p.c.refund_id.in_(list(chunk)))):
+            stmt = select(p).where(p.c.refund_id.in_(bindparam("keys", expanding=True)))
+            for row in self._x.rows(stmt, {"keys": list(chunk)}):
                 parked = PARKED_REFUND.load(row)
                 found[parked.refund_id] = parked
         return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, select
 
 from relationkit.domain.customers import Account, Customer
 from relationkit.errors import DuplicateKey, NotFound
@@ -80,7 +80,8 @@ class SqlAccounts(Repository):
         a, load = self._t.accounts, ACCOUNT.load
         found: dict[str, Account] = {}
         for chunk in chunked(list(dict.fromkeys(external_ids)), CHUNK):
-            for row in self._x.rows(select(a).where(a.c.external_id.in_(list(chunk)))):
+            stmt = select(a).where(a.c.external_id.in_(bindparam("keys", expanding=True)))
+            for row in self._x.rows(stmt, {"keys": list(chunk)}):
                 found[row.external_id] = load(row)
         return {e: found[e] for e in external_ids if e in found}
 
@@ -196,7 +197,8 @@ class SqlCustomers(Repository):
     def _existing(self, column: ColumnElement[str], values: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for chunk in chunked(list(dict.fromkeys(values)), CHUNK):
-            found.update(r[0] for r in self._x.rows(select(column).where(column.in_(chunk))))
+            stmt = select(column).where(column.in_(bindparam("keys", expanding=True)))
+            found.update(r[0] for r in self._x.rows(stmt, {"keys": list(chunk)}))
         return found
 
     def get_many(self, customer_ids: Sequence[str]) -> dict[str, Customer]:

@@ -75,7 +75,9 @@ class SqlPurchases(Repository):
                 heads = self._x.rows(s.purchase, key)
             else:
                 (head,) = self._x.rows(s.purchase_or_parked, key)
-                if not head.parked:
+                if head.parked:
+                    absent.discard(order_ids[0])
+                else:
                     absent.add(order_ids[0])
                 heads = [head] if head.id is not None else []
             if not heads:
