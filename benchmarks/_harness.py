@@ -77,6 +77,18 @@ _SQLITE_PRAGMAS = (
 # -- command line -------------------------------------------------------------
 
 
+class SequentialIds:
+    """Sequential ids as long as relationkit's (``acc_`` + 26 characters), for baselines."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def new(self, prefix: str) -> str:
+        """Return the next id with this prefix."""
+        self.n += 1
+        return f"{prefix}_{self.n:026d}"
+
+
 def add_common_options(parser: argparse.ArgumentParser, *, backends: Sequence[str]) -> None:
     """Add ``--backends``, ``--postgres``, ``--no-postgres``, ``--cpu`` and ``--check``.
 

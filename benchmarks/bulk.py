@@ -75,6 +75,7 @@ from _harness import (
     BUSY_TIMEOUT_MS,
     Backend,
     Check,
+    SequentialIds,
     add_common_options,
     drop_prefixed,
     header_line,
@@ -264,22 +265,11 @@ def _sqlite_engine(path: Path) -> sa.Engine:
     return engine
 
 
-class _Ids:
-    """Sequential ids as long as relationkit's (``acc_`` + 26 characters)."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def new(self, prefix: str) -> str:
-        self.n += 1
-        return f"{prefix}_{self.n:026d}"
-
-
 def _core_batch(
     conn: sa.Connection,
     tables: Sequence[sa.Table],
     batch: Sequence[OrderRow],
-    ids: _Ids,
+    ids: SequentialIds,
     stamp: Callable[[dt.datetime], Any],
     now: Any,
 ) -> None:
@@ -355,7 +345,7 @@ def core_load(backend: Backend, rows: Sequence[OrderRow], *, batch_size: int) ->
     tables = _core_tables(md, prefix, instant)
     try:
         md.create_all(engine)
-        ids, now = _Ids(), stamp(CLOCK_START)
+        ids, now = SequentialIds(), stamp(CLOCK_START)
         watch = Stopwatch()
         watch.start()
         for batch in batches(rows, batch_size):

@@ -78,7 +78,7 @@ from sqlalchemy import (
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
 
-from _harness import max_rss_bytes, peak_rss_bytes, reset_peak_rss, rss_bytes
+from _harness import SequentialIds, max_rss_bytes, peak_rss_bytes, reset_peak_rss, rss_bytes
 from cdnow_data import MASTER, SAMPLE, OrderRow, iter_orders
 
 import relationkit as rk
@@ -278,17 +278,6 @@ def _utc_text(value: dt.datetime) -> str:
     return dt.datetime.isoformat(dt.datetime.astimezone(value, _UTC), " ", "microseconds")[:26]
 
 
-class _Ids:
-    """Sequential ids as long as relationkit's (``acc_`` + 26 characters)."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def new(self, prefix: str) -> str:
-        self.n += 1
-        return f"{prefix}_{self.n:026d}"
-
-
 def _purchase_rows(
     row: OrderRow, purchase_id: str, account_id: str, customer_id: str, now: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -326,7 +315,7 @@ def baseline_bulk(path: Path, rows: Sequence[OrderRow], *, timer: Timer) -> floa
     already stored, and inserts the purchases and their lines.
     """
     b = open_baseline(path)
-    ids = _Ids()
+    ids = SequentialIds()
     now = _utc_text(CLOCK_START)
     c, p = b.customers.c, b.purchases.c
     start = timer()
@@ -400,7 +389,7 @@ def baseline_single(path: Path, rows: Sequence[OrderRow], *, timer: Timer) -> fl
     then ``BEGIN IMMEDIATE``, insert the purchase, insert its line, ``COMMIT``.
     """
     b = open_baseline(path)
-    ids = _Ids()
+    ids = SequentialIds()
     now = _utc_text(CLOCK_START)
     known: dict[str, tuple[str, str]] = {}
     with b.engine.begin() as conn:

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.result import result_tuple
 from sqlalchemy.sql.elements import ClauseElement
 
-from relationkit.storage.sql.queries.inserts import BulkInsert, compile_insert
+from relationkit.storage.sql.queries.inserts import BulkInsert, compile_insert, convert_rows
 
 __all__ = ["BulkPlan", "Plan", "plan_bulk", "plan_statement"]
 
@@ -143,14 +143,7 @@ class BulkPlan:
             ValueError: a value a column's bind processor refuses.
             TypeError: likewise.
         """
-        for name, processor in self._processors:
-            last_in: Any = _NOTHING
-            last_out: Any = None
-            for row in rows:
-                value = row[name]
-                if value is not last_in:
-                    last_in, last_out = value, processor(value)
-                row[name] = last_out
+        convert_rows(self._processors, rows)
         order = self._order
         return rows if order is None else [order(r) for r in rows]
 

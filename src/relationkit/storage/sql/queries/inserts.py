@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Table
 from sqlalchemy.engine.interfaces import Dialect
 
-__all__ = ["BulkInsert", "compile_insert"]
+__all__ = ["BulkInsert", "compile_insert", "convert_rows"]
 
 _NOTHING = object()
 
@@ -63,16 +63,7 @@ class BulkInsert:
         """
         translate_map = connection.get_execution_options().get("schema_translate_map")
         sql, order = self._prepare(connection, translate_map)
-        for name, processor in self._processors or ():
-            # Rows of one batch often share a value (the transaction's time in
-            # every recorded_at): convert each distinct object once in a row.
-            last_in: Any = _NOTHING
-            last_out: Any = None
-            for row in rows:
-                value = row[name]
-                if value is not last_in:
-                    last_in, last_out = value, processor(value)
-                row[name] = last_out
+        convert_rows(self._processors or (), rows)
         connection.exec_driver_sql(sql, rows if order is None else [order(r) for r in rows])
 
 
@@ -110,3 +101,24 @@ def compile_insert(
         if processor is not None:
             processors.append((name, processor))
     return compiled.string, order, processors
+
+
+def convert_rows(
+    processors: Sequence[tuple[str, Callable[[Any], Any]]], rows: list[dict[str, Any]]
+) -> None:
+    """Apply each column's bind processor to ``rows``, in place.
+
+    Rows of one batch often share a value (the transaction's time in every
+    ``recorded_at``): each distinct object is converted once in a row.
+
+    Raises:
+        ValueError: a value a processor refuses (TypeError likewise).
+    """
+    for name, processor in processors:
+        last_in: Any = _NOTHING
+        last_out: Any = None
+        for row in rows:
+            value = row[name]
+            if value is not last_in:
+                last_in, last_out = value, processor(value)
+            row[name] = last_out

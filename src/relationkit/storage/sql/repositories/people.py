@@ -10,31 +10,17 @@ from sqlalchemy import ColumnElement, bindparam, select
 from relationkit.domain.customers import Account, Customer
 from relationkit.errors import DuplicateKey, NotFound
 from relationkit.storage.ports.core import chunked
-from relationkit.storage.sql.execution import Executor
 from relationkit.storage.sql.mapping import ACCOUNT, CUSTOMER, POINTS_STATE
-from relationkit.storage.sql.queries.statements import Statements
 from relationkit.storage.sql.repositories import CHUNK, Repository
-from relationkit.storage.sql.repositories.prefetch import PointsPrefetch
-from relationkit.storage.sql.schema.tables import Tables
+from relationkit.storage.sql.repositories.prefetch import PointsPrefetch, PrefetchingRepository
 
 __all__ = ["SqlAccounts", "SqlCustomers"]
 
 
-class SqlAccounts(Repository):
+class SqlAccounts(PrefetchingRepository):
     """Accounts (:class:`~relationkit.storage.ports.AccountRepository`)."""
 
-    __slots__ = ("_prefetch",)
-
-    def __init__(
-        self,
-        executor: Executor,
-        tables: Tables,
-        statements: Statements,
-        *,
-        prefetch: PointsPrefetch | None = None,
-    ) -> None:
-        super().__init__(executor, tables, statements)
-        self._prefetch = prefetch
+    __slots__ = ()
 
     def add_many(self, accounts: Sequence[Account]) -> None:
         """Insert new accounts (a duplicate id: ``DuplicateKey("account_id")``)."""

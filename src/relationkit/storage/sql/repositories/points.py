@@ -17,33 +17,19 @@ from sqlalchemy import Executable
 
 from relationkit.domain.points import LotKey, OpenLot, PointsState
 from relationkit.storage.ports.core import chunked
-from relationkit.storage.sql.execution import Executor
 from relationkit.storage.sql.mapping import OPEN_LOT, POINTS_STATE, Shape
 from relationkit.storage.sql.queries.points import Upsert
-from relationkit.storage.sql.queries.statements import Statements
-from relationkit.storage.sql.repositories import CHUNK, Repository
-from relationkit.storage.sql.repositories.prefetch import PointsPrefetch
-from relationkit.storage.sql.schema.tables import Tables
+from relationkit.storage.sql.repositories import CHUNK
+from relationkit.storage.sql.repositories.prefetch import PrefetchingRepository
 from relationkit.storage.sql.types import to_utc
 
 __all__ = ["SqlPoints"]
 
 
-class SqlPoints(Repository):
+class SqlPoints(PrefetchingRepository):
     """State rows and open lots (:class:`~relationkit.storage.ports.PointsRepository`)."""
 
-    __slots__ = ("_prefetch",)
-
-    def __init__(
-        self,
-        executor: Executor,
-        tables: Tables,
-        statements: Statements,
-        *,
-        prefetch: PointsPrefetch | None = None,
-    ) -> None:
-        super().__init__(executor, tables, statements)
-        self._prefetch = prefetch
+    __slots__ = ()
 
     def get_many(self, account_ids: Sequence[str]) -> dict[str, PointsState]:
         """Return the stored states of these accounts (those without one left out).

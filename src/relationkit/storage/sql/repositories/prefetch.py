@@ -16,8 +16,12 @@ first points read of the store.
 from __future__ import annotations
 
 from relationkit.domain.points import PointsState
+from relationkit.storage.sql.execution import Executor
+from relationkit.storage.sql.queries.statements import Statements
+from relationkit.storage.sql.repositories import Repository
+from relationkit.storage.sql.schema.tables import Tables
 
-__all__ = ["PointsPrefetch", "PrefetchFlag"]
+__all__ = ["PointsPrefetch", "PrefetchFlag", "PrefetchingRepository"]
 
 
 class PrefetchFlag:
@@ -45,3 +49,20 @@ class PointsPrefetch:
     def forget(self) -> None:
         """Drop what was read (a savepoint rolled back: rows may have reverted)."""
         self.rows.clear()
+
+
+class PrefetchingRepository(Repository):
+    """A repository sharing its transaction's :class:`PointsPrefetch` (None: not serial)."""
+
+    __slots__ = ("_prefetch",)
+
+    def __init__(
+        self,
+        executor: Executor,
+        tables: Tables,
+        statements: Statements,
+        *,
+        prefetch: PointsPrefetch | None = None,
+    ) -> None:
+        super().__init__(executor, tables, statements)
+        self._prefetch = prefetch
