@@ -297,7 +297,8 @@ def _program() -> rk.LoyaltyProgram:
 
 
 def test_an_upgraded_store_holds_the_state_its_ledger_implies(backend: Backend) -> None:
-    """After ``relationkit db upgrade``: verify() is ok, balances are the fold's, redeem works."""
+    """After ``relationkit db upgrade``: verify() is ok, balances are the fold's, redeem
+    works, and the refunds are on their orders' accounts' timelines."""
     _baseline_with_history(backend)
 
     assert 0 == main(["db", "upgrade", backend.url, "--prefix", backend.prefix])
@@ -310,6 +311,10 @@ def test_an_upgraded_store_holds_the_state_its_ledger_implies(backend: Backend) 
         kit.loyalty.redeem(A, 15, idempotency_key="after-upgrade")
         assert 5 == kit.loyalty.balance(A)
         assert kit.loyalty.verify().ok
+        # Version 9 filled each refund's account from its order.
+        assert (["r-1"], ["r-2"]) == tuple(
+            [e.ref for e in kit.timeline(a) if e.kind == "refund"] for a in (A, B)
+        )
 
 
 def test_the_fill_writes_what_folding_the_entries_gives(backend: Backend) -> None:

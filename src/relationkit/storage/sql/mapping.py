@@ -211,6 +211,9 @@ REFUND = Shape(
         value("occurred_at", UtcDateTime()),
         value("reason", Text(), nullable=True),
         value("recorded_at", UtcDateTime()),
+        # The order's account (not in the model): written from the order by
+        # the INSERT, moved with it; pages an account's refunds by time.
+        [Col("account_id", key_type(_ID), nullable=True)],
     ],
     key=("refund_id",),
 )

@@ -83,6 +83,24 @@ class MoveBehaviour(SuiteBase):
         assert "customer" == kit.lifecycle.stage(home.id)
         assert moved == kit.customers.move(bob.id)
 
+    def test_an_orders_refunds_follow_it_into_the_new_accounts_timeline(
+        self, kit: rk.RelationKit
+    ) -> None:
+        """Bob's refunded order leaves ACME with him: its refund, and one made after
+        the move, are on his new account's timeline, none on ACME's."""
+        acme = kit.accounts.create(name="ACME SA")
+        bob = kit.customers.create(email="bob@acme.example", name="Bob", account_id=acme.id)
+        kit.purchases.record(order_id="b1", customer_id=bob.id, occurred_at=_day(1), total=eur("7"))
+        kit.purchases.refund("b1", refund_id="r1", amount=eur("2"), occurred_at=_day(2))
+
+        home = kit.customers.move(bob.id).account_id
+        kit.purchases.refund("b1", refund_id="r2", amount=eur("1"), occurred_at=_day(3))
+
+        def refunds(account_id: str) -> list[str]:
+            return [e.ref for e in kit.timeline(account_id) if e.kind == "refund"]
+
+        assert (["r1", "r2"], []) == (refunds(home), refunds(acme.id))
+
     def test_points_stay_with_the_account_that_earned_them(self, open_kit: OpenKit) -> None:
         """The B2C account keeps its balance; moving back into it gives the points again."""
         kit = open_kit(rk.LoyaltyProgram(currency="EUR", points_per_unit=1))

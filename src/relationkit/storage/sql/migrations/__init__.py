@@ -17,7 +17,10 @@ Each schema version is one revision of the branch labelled ``relationkit``
   ``source_currency``, for orders in other currencies (schema version 7);
 - ``relationkit_0008``: the purchases' ``points_account_id``, kept when a
   buyer moves, and their ``(customer_id, occurred_at, id)`` index (schema
-  version 8).
+  version 8);
+- ``relationkit_0009``: the refunds' ``account_id`` (their order's, kept when
+  it moves) and its ``(account_id, occurred_at, refund_id)`` index (schema
+  version 9).
 
 ``relationkit db upgrade URL [--prefix rk_]`` (:func:`runner.upgrade`) runs
 them without an ``env.py``, in one transaction, recording the revision in
@@ -62,5 +65,6 @@ REVISIONS = {
     "6": "relationkit_0006",
     "7": "relationkit_0007",
     "8": "relationkit_0008",
+    "9": "relationkit_0009",
 }
 """The revision that produces each schema version recorded in the meta table."""

@@ -41,7 +41,7 @@ class PersonRecords:
     def move(
         self, x: Executor, customer_id: str, from_account_id: str, to_account_id: str
     ) -> MovedRecords:
-        """Give the customer's purchases and interactions of one account to another.
+        """Give the customer's purchases (with their refunds) and interactions to another account.
 
         Raises:
             DanglingReference: ``"account_id"`` if the new account is not stored.
@@ -58,6 +58,16 @@ class PersonRecords:
                 .values(values)
             )
             counts.append(max(x.write(stmt, None, dangling="account_id"), 0))
+        # Refunds keep their order's account (the timeline pages them by it).
+        r, p = self._t.refunds, self._t.purchases
+        moved = select(p.c.order_id).where(
+            p.c.account_id == to_account_id, p.c.customer_id == customer_id
+        )
+        x.write(
+            update(r)
+            .where(r.c.account_id == from_account_id, r.c.order_id.in_(moved))
+            .values(account_id=to_account_id)
+        )
         return MovedRecords(purchases=counts[0], interactions=counts[1])
 
     def customer_order_ids(

@@ -2,9 +2,9 @@
 
 :class:`~relationkit.storage.ports.timeline.TimelineReads` in SQL: stage
 changes by ``(at, seq)``, ledger entries by ``(at, seq)`` on the
-``(account_id, at)`` index, refunds by ``(occurred_at, refund_id)`` through
-the account's orders. Each page is one query (plus, for ledger entries, the
-allocations of exactly that page).
+``(account_id, at)`` index, refunds by ``(occurred_at, refund_id)`` on the
+``(account_id, occurred_at, refund_id)`` index. Each page is one query
+(plus, for ledger entries, the allocations of exactly that page).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class TimelinePages:
         base = (
             select(r, p.c.customer_id.label("order_customer_id"))
             .join(p, p.c.order_id == r.c.order_id)
-            .where(p.c.account_id == bindparam("account_id"))
+            .where(r.c.account_id == bindparam("account_id"))
         )
         return {
             flag: self._since(base, r.c.occurred_at, flag).order_by(r.c.occurred_at, r.c.refund_id)

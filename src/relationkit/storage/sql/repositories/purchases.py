@@ -98,7 +98,8 @@ class SqlPurchases(Repository):
             DuplicateKey: ``"refund_id"`` for a refund id already stored.
             DanglingReference: ``"order_id"`` if no purchase has the refund's order id.
         """
-        self._x.insert(self._s.inserts["refunds"], REFUND.rows([refund]), dangling="order_id")
+        row = {f"v_{k}": v for k, v in REFUND.rows([refund])[0].items()}
+        self._x.write(self._s.refund_insert, row, dangling="order_id")
 
     def get_refund(self, refund_id: str) -> Refund | None:
         """Return a refund by its id."""

@@ -32,7 +32,7 @@ __all__ = ["UPGRADABLE", "VERSION_KEY", "prepare", "upgrade_command"]
 
 VERSION_KEY = "schema_version"
 
-UPGRADABLE = frozenset({"2", "3", "4", "5", "6", "7"})
+UPGRADABLE = frozenset({"2", "3", "4", "5", "6", "7", "8"})
 """Recorded versions ``relationkit db upgrade`` takes to :data:`SCHEMA_VERSION`."""
 
 DEFAULT_PREFIX = "rk_"

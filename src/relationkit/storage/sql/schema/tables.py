@@ -34,7 +34,7 @@ from relationkit.storage.sql import mapping as m
 
 __all__ = ["NAMING_CONVENTION", "SCHEMA_VERSION", "Tables", "build_tables", "new_metadata"]
 
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 """The layout version stored in the meta table; another one refuses to open.
 
 2: ``ledger_entries.seq`` with the unique ``(account_id, seq)``; references
@@ -58,6 +58,9 @@ append-only history by ``as_of``).
 8: on ``purchases``, ``points_account_id`` (the account whose ledger holds
 an order's points, set when its buyer moves) and the index on
 ``(customer_id, occurred_at, id)``.
+9: on ``refunds``, the ``account_id`` of their order (kept when it moves)
+and the index on ``(account_id, occurred_at, refund_id)`` that pages an
+account's refunds by time.
 Each version is one revision of the shipped migrations
 (:mod:`relationkit.storage.sql.migrations`).
 """
@@ -271,6 +274,8 @@ def build_tables(metadata: MetaData, prefix: str = "rk_") -> Tables:
             n.unique(refunds, ("refund_id",), "refund_id"),
             n.refers(refunds, "order_id", purchases, "order_id"),
             n.index(refunds, "order_id", "order_id", "seq"),
+            # TimelineReads.refunds: one account's refunds by time.
+            n.index(refunds, "account_id", "account_id", "occurred_at", "refund_id"),
         ),
         ledger_entries=_table(
             metadata,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, exists, select
+from sqlalchemy import Insert, Select, String, bindparam, exists, insert, select
 
 from relationkit.storage.sql.queries.statements._binds import many
 from relationkit.storage.sql.schema.tables import Tables
@@ -36,6 +36,27 @@ class PurchaseStatements:
         key = select(bindparam("order_id", type_=String()).label("k")).subquery()
         parked = exists().where(r.c.order_id == key.c.k).label("parked")
         return select(*p.c, parked).select_from(key.outerjoin(p, p.c.order_id == key.c.k))
+
+    @cached_property
+    def refund_insert(self) -> Insert:
+        """Insert one refund, with its order's ``account_id`` read by the statement itself.
+
+        Binds ``v_<column>`` for each of the refund's stored columns (the
+        shape's rows, prefixed). An unknown order leaves ``account_id`` NULL
+        and breaks the order's foreign key.
+        """
+        r, p = self._t.refunds, self._t.purchases
+        values: dict[str, Any] = {
+            c.key: bindparam(f"v_{c.key}", type_=c.type)
+            for c in r.columns
+            if c.key not in ("seq", "account_id")
+        }
+        values["account_id"] = (
+            select(p.c.account_id)
+            .where(p.c.order_id == bindparam("v_order_id", type_=r.c.order_id.type))
+            .scalar_subquery()
+        )
+        return insert(r).values(values)
 
     @cached_property
     def purchases(self) -> Select[Any]:
