@@ -56,7 +56,7 @@ class PurchaseStatements:
             .where(p.c.order_id == bindparam("v_order_id", type_=r.c.order_id.type))
             .scalar_subquery()
         )
-        return insert(r).values(values)
+        return insert(r).values(values).inline()
 
     @cached_property
     def purchases(self) -> Select[Any]:
