@@ -5,7 +5,6 @@ from __future__ import annotations
 from relationkit import _validate as v
 from relationkit._runtime import Context, Runner
 from relationkit._tx import Tx
-from relationkit.domain.customers import Account
 from relationkit.domain.lifecycle import StageChange, StageGraph, StageSpan
 from relationkit.errors import InvalidTransition, ValidationError
 from relationkit.services._reactions import PurchasesStored, Reactions
@@ -59,23 +58,9 @@ class LifecycleService:
             account = tx.account(resolve(tx, ref))
             if not self.graph.allows(account.stage, target):
                 raise InvalidTransition(account.id, account.stage, target)
-            return self._apply(tx, account, target, tx.now, why, automatic=False)
+            return apply_move(tx, account, target, tx.now, why, automatic=False)
 
         return self._run.write(work)
-
-    def _apply(
-        self,
-        tx: Tx,
-        account: Account,
-        target: str,
-        at: object,
-        reason: str | None,
-        *,
-        automatic: bool,
-        store: bool = True,
-    ) -> StageChange:
-        """Apply a move that has been checked (see :func:`._stages.apply_move`)."""
-        return apply_move(tx, account, target, at, reason, automatic=automatic, store=store)
 
     def _on_purchases(self, tx: Tx, fact: PurchasesStored) -> None:
         """Move each account a new purchase belongs to forward, as the graph says."""
@@ -85,7 +70,7 @@ class LifecycleService:
             target = self.graph.after_purchase(account.stage)
             if target is not None:
                 changes.append(
-                    self._apply(
+                    apply_move(
                         tx,
                         account,
                         target,

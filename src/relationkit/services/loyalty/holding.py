@@ -16,7 +16,6 @@ same points.
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pendulum
 
@@ -28,10 +27,9 @@ from relationkit.domain.ledger import EntryKind
 from relationkit.errors import Conflict, InsufficientPoints, NotFound, StorageError, ValidationError
 from relationkit.services._checkout import checkout
 from relationkit.services._refs import resolve
-from relationkit.services.loyalty.keyed import KeyedWrites, payload_hash
+from relationkit.services.loyalty.keyed import remember, replay
 from relationkit.services.loyalty.ledgers import Ledgers
 from relationkit.services.loyalty.tiers import Tiers
-from relationkit.storage.ports import IdempotencyRecord
 
 __all__ = ["MAX_HOLD", "Holding"]
 
@@ -75,7 +73,7 @@ class Holding:
             }
             stored = tx.uow.idempotency.get("loyalty", key)
             if stored is not None:
-                entry = KeyedWrites._replay(tx, stored, full, key)
+                entry = replay(tx, stored, full, key)
                 found = repo.holds([entry.id]).get(entry.id)
                 if found is None:
                     raise StorageError(f"the hold of loyalty request {key!r} is missing")
@@ -100,15 +98,7 @@ class Holding:
             )
             self._ledgers.save(tx, [book])
             self._tiers.rate(tx, book)
-            tx.uow.idempotency.add(
-                IdempotencyRecord(
-                    scope="loyalty",
-                    key=key,
-                    payload_hash=payload_hash(full),
-                    result=json.dumps({"payload": full, "entry_id": entry.id}),
-                    created_at=tx.now,
-                )
-            )
+            remember(tx, key, full, entry)
             return hold_of(account_id, book.state.holds[entry.id])
 
         return self._run.write(work)

@@ -17,7 +17,7 @@ from relationkit.services.loyalty.ledgers import Ledgers
 from relationkit.services.loyalty.tiers import Tiers
 from relationkit.storage.ports import IdempotencyRecord
 
-__all__ = ["KeyedWrites", "payload_hash"]
+__all__ = ["KeyedWrites", "payload_hash", "remember", "replay"]
 
 
 def payload_hash(payload: dict[str, object]) -> str:
@@ -50,36 +50,43 @@ class KeyedWrites:
             full = {"op": op_name, "account_id": account_id, **payload}
             stored = tx.uow.idempotency.get("loyalty", key)
             if stored is not None:
-                return self._replay(tx, stored, full, key)
+                return replay(tx, stored, full, key)
             book = self._ledgers.book(tx, account_id)
             entry = op(tx, book)
             self._ledgers.save(tx, [book])
             self._tiers.rate(tx, book)
-            tx.uow.idempotency.add(
-                IdempotencyRecord(
-                    scope="loyalty",
-                    key=key,
-                    payload_hash=payload_hash(full),
-                    result=json.dumps({"payload": full, "entry_id": entry.id}),
-                    created_at=tx.now,
-                )
-            )
+            remember(tx, key, full, entry)
             return entry
 
         return self._run.write(work)
 
-    @staticmethod
-    def _replay(
-        tx: Tx, stored: IdempotencyRecord, payload: dict[str, object], key: str
-    ) -> LedgerEntry:
-        result = json.loads(stored.result)
-        if stored.payload_hash != payload_hash(payload):
-            before = result["payload"]
-            differing = sorted(
-                k for k in set(before) | set(payload) if before.get(k) != payload.get(k)
-            )
-            raise IdempotencyConflict(key, differing, what="loyalty request")
-        entry = tx.uow.ledger.get(str(result["entry_id"]))
-        if entry is None:
-            raise StorageError(f"the entry of loyalty request {key!r} is missing from the ledger")
-        return entry
+
+def replay(tx: Tx, stored: IdempotencyRecord, payload: dict[str, object], key: str) -> LedgerEntry:
+    """Return the entry a stored loyalty request wrote, if ``payload`` is the same.
+
+    Raises:
+        IdempotencyConflict: the key was used with another payload.
+        StorageError: the entry is missing from the ledger.
+    """
+    result = json.loads(stored.result)
+    if stored.payload_hash != payload_hash(payload):
+        before = result["payload"]
+        differing = sorted(k for k in set(before) | set(payload) if before.get(k) != payload.get(k))
+        raise IdempotencyConflict(key, differing, what="loyalty request")
+    entry = tx.uow.ledger.get(str(result["entry_id"]))
+    if entry is None:
+        raise StorageError(f"the entry of loyalty request {key!r} is missing from the ledger")
+    return entry
+
+
+def remember(tx: Tx, key: str, payload: dict[str, object], entry: LedgerEntry) -> None:
+    """Store that the loyalty request ``key`` with ``payload`` wrote ``entry``."""
+    tx.uow.idempotency.add(
+        IdempotencyRecord(
+            scope="loyalty",
+            key=key,
+            payload_hash=payload_hash(payload),
+            result=json.dumps({"payload": payload, "entry_id": entry.id}),
+            created_at=tx.now,
+        )
+    )

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 import pendulum
 
 from relationkit._tx import Tx
-from relationkit.domain.ledger import LedgerEntry
+from relationkit.domain.ledger import EntryKind, LedgerEntry
 from relationkit.domain.loyalty import LoyaltyProgram
 from relationkit.domain.points import OpenLot
 from relationkit.services._checkout import checkout
@@ -38,6 +38,19 @@ class Ledgers:
     def policy(self) -> str:
         """What a debit beyond the balance becomes: ``"debt"`` or ``"write_off"``."""
         return self.program.negative_balance if self.program else "debt"
+
+    def write_off(self, tx: Tx, book: Book, debit: LedgerEntry, source: str) -> None:
+        """Under ``"write_off"``, credit back the debt ``debit`` left (an ADJUST entry)."""
+        if debit.debt and self.policy() == "write_off":
+            book.credit(
+                tx,
+                EntryKind.ADJUST,
+                debit.debt,
+                at=tx.now,
+                expires_at=None,
+                source=source,
+                reason="write_off",
+            )
 
     def zone(self, tx: Tx, account_id: str) -> str:
         """The zone an account's expiry dates are counted in.

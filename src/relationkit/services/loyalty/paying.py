@@ -64,13 +64,4 @@ def pay(tx: Tx, book: Book, purchase: Purchase, ledgers: Ledgers) -> None:
         reason="order payment",
         lot_id=captures,
     )
-    if entry.debt and ledgers.policy() == "write_off":
-        book.credit(
-            tx,
-            EntryKind.ADJUST,
-            entry.debt,
-            at=tx.now,
-            expires_at=None,
-            source=source,
-            reason="write_off",
-        )
+    ledgers.write_off(tx, book, entry, source)

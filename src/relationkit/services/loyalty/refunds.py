@@ -107,16 +107,7 @@ class Refunds:
         entry = book.debit(
             tx, EntryKind.REVERSE, take, at=tx.now, prefer=lots, source=source, reason="refund"
         )
-        if entry.debt and self._ledgers.policy() == "write_off":
-            book.credit(
-                tx,
-                EntryKind.ADJUST,
-                entry.debt,
-                at=tx.now,
-                expires_at=None,
-                source=source,
-                reason="write_off",
-            )
+        self._ledgers.write_off(tx, book, entry, source)
 
     def _give_back(
         self,

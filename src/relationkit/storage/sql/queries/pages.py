@@ -10,11 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, Select, Table, and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, Table, and_, bindparam, or_, select
 
 from relationkit.storage.sql.schema.tables import Tables
 
-__all__ = ["Pages"]
+__all__ = ["Pages", "seek_after"]
+
+
+def seek_after(
+    at: ColumnElement[Any], row_id: ColumnElement[Any], after_at: Any, after_id: Any
+) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Return the WHERE terms of rows strictly after ``(after_at, after_id)``.
+
+    The first term is a range an ``(..., at, id)`` index can seek to; the
+    OR alone makes SQLite scan everything before it.
+    """
+    return at >= after_at, or_(at > after_at, and_(at == after_at, row_id > after_id))
 
 
 class Pages:
@@ -43,10 +54,6 @@ class Pages:
         if after:
             after_at = bindparam("after_at", type_=at.type)
             after_id = bindparam("after_id", type_=row_id.type)
-            # The first term is a range the (account_id, occurred_at, id)
-            # index can seek to; the OR alone makes SQLite scan the account.
-            stmt = stmt.where(
-                at >= after_at, or_(at > after_at, and_(at == after_at, row_id > after_id))
-            )
+            stmt = stmt.where(*seek_after(at, row_id, after_at, after_id))
         stmt = stmt.order_by(at, row_id)
         return stmt.limit(bindparam("limit", type_=Integer())) if limited else stmt

@@ -17,11 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 import pendulum
-from sqlalchemy import Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 
 from relationkit.storage.ports.moves import MovedRecords
 from relationkit.storage.ports.queries import SpendRow
 from relationkit.storage.sql.execution import Executor
+from relationkit.storage.sql.queries.pages import seek_after
 from relationkit.storage.sql.schema.tables import Tables
 
 __all__ = ["PersonRecords"]
@@ -87,9 +88,7 @@ class PersonRecords:
         )
         if after is not None:
             after_at = bindparam("after_at", after[0], type_=at.type)
-            stmt = stmt.where(
-                at >= after_at, or_(at > after_at, and_(at == after_at, row_id > after[1]))
-            )
+            stmt = stmt.where(*seek_after(at, row_id, after_at, after[1]))
         stmt = stmt.order_by(at, row_id)
         if limit is not None:
             stmt = stmt.limit(max(limit, 0))
